@@ -1,0 +1,104 @@
+//! The generated client's hooks, forwarded to a [`Middleware`].
+//!
+//! progenitor calls `ClientHooks::pre` and `ClientHooks::exec` on the
+//! generated [`Client`](crate::Client) for every request. Rust's orphan rule
+//! means that implementation has to live in this crate, so it is a thin
+//! forwarder: the client's inner value, [`Hooks`], holds an optional
+//! [`Middleware`], and the `pinelabs` wrapper crate provides the real one
+//! (authentication, retries, timeouts, tracing). Without a middleware the
+//! client sends each request once, as progenitor would.
+//!
+//! ```
+//! use pinelabs_api::{Client, hooks::Hooks};
+//!
+//! let client = Client::new("https://pluraluat.v2.pinepg.in", Hooks::none());
+//! assert_eq!(client.baseurl(), "https://pluraluat.v2.pinepg.in");
+//! ```
+
+use std::{fmt, future::Future, pin::Pin, sync::Arc};
+
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+
+use crate::{Client, Error};
+
+/// A boxed, sendable future, as returned by [`Middleware`] methods.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Behaviour plugged into every request of the generated client.
+pub trait Middleware: Send + Sync + fmt::Debug {
+    /// Runs once per call, after the request is built and before it is sent:
+    /// add headers such as `Authorization` here. An `Err` aborts the call with
+    /// `Error::Custom(message)`; the message must not contain secrets.
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        operation_id: &'static str,
+    ) -> BoxFuture<'a, Result<(), String>>;
+
+    /// Sends the request and returns the final response: retries belong here.
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
+}
+
+/// The inner value of the generated [`Client`]: an optional [`Middleware`].
+#[derive(Clone, Default)]
+pub struct Hooks {
+    middleware: Option<Arc<dyn Middleware>>,
+}
+
+impl Hooks {
+    /// No middleware: requests are sent once, unchanged.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Routes every request through `middleware`.
+    pub fn new(middleware: Arc<dyn Middleware>) -> Self {
+        Self {
+            middleware: Some(middleware),
+        }
+    }
+}
+
+impl fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hooks")
+            .field("middleware", &self.middleware)
+            .finish()
+    }
+}
+
+impl ClientHooks<Hooks> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        match &self.inner().middleware {
+            Some(middleware) => middleware
+                .prepare(request, info.operation_id)
+                .await
+                .map_err(Error::Custom),
+            None => Ok(()),
+        }
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        match &self.inner().middleware {
+            Some(middleware) => {
+                middleware
+                    .execute(self.client(), request, info.operation_id)
+                    .await
+            }
+            None => self.client().execute(request).await,
+        }
+    }
+}

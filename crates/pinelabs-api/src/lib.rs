@@ -1,0 +1,45 @@
+//! The Pine Labs Online customer-token client, **generated** at build time.
+//!
+//! `build.rs` runs [`pinelabs_codegen`](../pinelabs_codegen/index.html) on
+//! `openapi/pinelabs-online.yaml` and this crate `include!`s the result. The
+//! generated source is never edited by hand; a reviewable copy of it lives in
+//! `xtask/src/snapshots/` and is kept in step by `cargo xtask codegen`.
+//!
+//! Services normally use the `pinelabs` wrapper crate instead of this one: it
+//! adds authentication, retries, timeouts, tracing and input validation on top
+//! of the hooks this crate exposes.
+//!
+//! Hand-written parts of this crate:
+//! * [`open_enum`]: the open enums that typify's closed enums are replaced
+//!   with, so unknown values decode as `Unknown(String)`;
+//! * [`hooks`]: the `ClientHooks` implementation that forwards every request
+//!   to a [`hooks::Middleware`].
+//!
+//! ```
+//! use pinelabs_api::types::{CustomerTokens, TokenStatus};
+//!
+//! let body = r#"{"customer_id": "cust-1", "tokens": [{"token_id": "t-1", "status": "DELETED"}]}"#;
+//! let list: CustomerTokens = serde_json::from_str(body).unwrap();
+//! assert_eq!(list.tokens[0].status, Some(TokenStatus::Unknown("DELETED".into())));
+//! ```
+#![deny(missing_docs)]
+
+pub mod hooks;
+pub mod open_enum;
+
+#[allow(missing_docs, missing_debug_implementations, clippy::all, rust_2018_idioms)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/pinelabs_api.rs"));
+}
+
+/// The generated client: one async method per operation of the spec.
+pub use generated::Client;
+/// Errors and values returned by the generated methods (from `progenitor_client`).
+pub use generated::{ByteStream, ClientInfo, Error, ResponseValue};
+/// The generated request and response types, plus the hand-written open enums.
+pub use generated::types;
+
+/// Items most users need: the [`Client`].
+pub mod prelude {
+    pub use super::generated::prelude::*;
+}

@@ -1,0 +1,225 @@
+//! Open enums: the hand-written replacements for typify's closed enums.
+//!
+//! Pine Labs' documentation disagrees with itself on enum values (`Consumer`
+//! vs `CONSUMER`, `DELETED` as a token status that the status list does not
+//! have). A closed enum would turn each such surprise into a decode failure
+//! in production, so every enum of the spec is replaced (through
+//! `GenerationSettings::with_replacement` in `pinelabs-codegen`) by one of
+//! these types:
+//!
+//! * a known value decodes into its variant, **ignoring ASCII case**, and
+//!   serialises in the documented (upper-case) spelling;
+//! * any other string decodes into `Unknown(String)` and displays and
+//!   serialises back exactly as received.
+//!
+//! ```
+//! use pinelabs_api::open_enum::CardCategory;
+//!
+//! let known: CardCategory = serde_json::from_str(r#""Consumer""#).unwrap();
+//! assert_eq!(known, CardCategory::Consumer);
+//! let unknown: CardCategory = serde_json::from_str(r#""Titanium""#).unwrap();
+//! assert_eq!(unknown.to_string(), "Titanium");
+//! assert_eq!(serde_json::to_string(&unknown).unwrap(), r#""Titanium""#);
+//! ```
+
+use std::fmt;
+
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $wire:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this client does not know, kept exactly as received.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Every documented value, in the spec's order.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire spelling: the documented one for a known value, the
+            /// received one for an unknown value.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )+
+                    $name::Unknown(other) => other,
+                }
+            }
+
+            /// Whether this is a value the documentation does not list.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, $name::Unknown(_))
+            }
+
+            /// Parses a wire value; known values match regardless of ASCII case.
+            pub fn parse(value: &str) -> Self {
+                $( if value.eq_ignore_ascii_case($wire) { return $name::$variant; } )+
+                $name::Unknown(value.to_owned())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::parse(value))
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                Self::parse(value)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                Self::parse(&value)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_str(OpenEnumVisitor(stringify!($name))).map(|s| Self::parse(&s))
+            }
+        }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> String {
+                stringify!($name).to_owned()
+            }
+
+            fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+                open_schema(&[$($wire),+])
+            }
+        }
+    };
+}
+
+/// Accepts a string (borrowed or owned) and nothing else.
+struct OpenEnumVisitor(&'static str);
+
+impl serde::de::Visitor<'_> for OpenEnumVisitor {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a string value of {}", self.0)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<String, E> {
+        Ok(value.to_owned())
+    }
+
+    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<String, E> {
+        Ok(value)
+    }
+}
+
+/// The JSON schema of an open enum: any string, with the known values as examples.
+fn open_schema(known: &[&str]) -> schemars::schema::Schema {
+    use schemars::schema::{InstanceType, Metadata, SchemaObject};
+    SchemaObject {
+        instance_type: Some(InstanceType::String.into()),
+        metadata: Some(Box::new(Metadata {
+            description: Some(format!(
+                "An open set: one of {} (any case), or any other string.",
+                known.join(", ")
+            )),
+            examples: known.iter().map(|k| serde_json::Value::from(*k)).collect(),
+            ..Default::default()
+        })),
+        ..Default::default()
+    }
+    .into()
+}
+
+open_enum! {
+    /// Current status of a token.
+    TokenStatus {
+        /// Token creation is initiated.
+        Initiated => "INITIATED",
+        /// The token is active and can be used for transactions.
+        Active => "ACTIVE",
+        /// The token is temporarily suspended.
+        Suspended => "SUSPENDED",
+        /// Token creation failed.
+        Failed => "FAILED",
+        /// The token has been deactivated.
+        Deactivated => "DEACTIVATED",
+    }
+}
+
+open_enum! {
+    /// Payment method behind a token.
+    PaymentMethod {
+        /// A card.
+        Card => "CARD",
+        /// A UPI handle.
+        Upi => "UPI",
+        /// Loyalty points.
+        Points => "POINTS",
+    }
+}
+
+open_enum! {
+    /// Credit or debit card.
+    CardType {
+        /// A credit card.
+        Credit => "CREDIT",
+        /// A debit card.
+        Debit => "DEBIT",
+    }
+}
+
+open_enum! {
+    /// Category of a card.
+    CardCategory {
+        /// Consumer card.
+        Consumer => "CONSUMER",
+        /// Commercial card.
+        Commercial => "COMMERCIAL",
+        /// Premium card.
+        Premium => "PREMIUM",
+        /// Super-premium card.
+        SuperPremium => "SUPER_PREMIUM",
+        /// Platinum card.
+        Platinum => "PLATINUM",
+        /// Any other category Pine Labs names `OTHER`.
+        Other => "OTHER",
+        /// Business card.
+        Business => "BUSINESS",
+        /// Government card.
+        GovernmentNotes => "GOVERNMENT_NOTES",
+        /// Payout card.
+        Payouts => "PAYOUTS",
+        /// Elite card.
+        Elite => "ELITE",
+        /// Standard card.
+        Standard => "STANDARD",
+    }
+}
+
+open_enum! {
+    /// Status of a token after a delete.
+    DeletionStatus {
+        /// The token was deleted.
+        Deleted => "DELETED",
+    }
+}

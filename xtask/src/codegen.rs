@@ -1,0 +1,88 @@
+//! `cargo xtask codegen [--check]`: the generated source and its snapshot.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+/// Where the insta snapshot of the generated source is kept.
+pub fn snapshot_path() -> PathBuf {
+    crate::root().join("xtask/snapshots/pinelabs_api.snap")
+}
+
+/// The content of an insta `.snap` file: everything after its metadata header.
+pub fn snapshot_body(snap: &str) -> Option<&str> {
+    let rest = snap.strip_prefix("---\n")?;
+    let end = rest.find("\n---\n")?;
+    Some(&rest[end + "\n---\n".len()..])
+}
+
+/// Compares the source generated from `spec` with the snapshot at `snapshot`.
+///
+/// Returns `Ok(None)` when they match and `Ok(Some(diff))`, a unified diff
+/// from the snapshot to the fresh source, when the snapshot is stale.
+pub fn stale_diff(spec: &Path, snapshot: &Path) -> anyhow::Result<Option<String>> {
+    let fresh = pinelabs_codegen::generate(spec)?;
+    let snap = std::fs::read_to_string(snapshot).unwrap_or_default();
+    let old = snapshot_body(&snap).unwrap_or("");
+    let (old, fresh) = (old.trim_end(), fresh.trim_end());
+    if old == fresh {
+        return Ok(None);
+    }
+    let diff = similar::TextDiff::from_lines(old, fresh)
+        .unified_diff()
+        .context_radius(3)
+        .header(&snapshot.display().to_string(), "generated from the spec")
+        .to_string();
+    Ok(Some(diff))
+}
+
+/// `codegen --check`: an error carrying the unified diff when stale.
+pub fn check(spec: &Path, snapshot: &Path) -> anyhow::Result<()> {
+    match stale_diff(spec, snapshot)? {
+        None => {
+            println!("codegen: snapshot {} is up to date", snapshot.display());
+            Ok(())
+        }
+        Some(diff) => {
+            println!("{diff}");
+            bail!(
+                "the generated client differs from the snapshot {}: run `cargo xtask codegen` and review the diff",
+                snapshot.display()
+            )
+        }
+    }
+}
+
+/// `codegen`: rewrites the snapshot through insta itself (the
+/// `codegen_snapshot` test with `INSTA_UPDATE=always`), so the file is
+/// exactly what insta reads back. Under CI nothing is written: it checks.
+pub fn update() -> anyhow::Result<()> {
+    let spec = pinelabs_codegen::spec_path();
+    let snapshot = snapshot_path();
+    if crate::in_ci() {
+        println!("codegen: CI is set, so nothing is written; checking instead");
+        return check(&spec, &snapshot);
+    }
+    if stale_diff(&spec, &snapshot)?.is_none() {
+        println!("codegen: snapshot {} is up to date", snapshot.display());
+        return Ok(());
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["test", "--quiet", "-p", "xtask", "--test", "codegen_snapshot"])
+        .env("INSTA_UPDATE", "always")
+        .current_dir(crate::root())
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("updating the snapshot failed");
+    }
+    if let Some(diff) = stale_diff(&spec, &snapshot)? {
+        bail!("the snapshot is still stale after the update:\n{diff}");
+    }
+    println!(
+        "codegen: updated {}; review it with `git diff` and commit it with the spec change",
+        snapshot.display()
+    );
+    Ok(())
+}

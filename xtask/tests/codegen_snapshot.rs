@@ -1,0 +1,15 @@
+//! The insta snapshot of the generated client source.
+//!
+//! Fails (and, under `CI=true`, writes nothing) when the spec or the generator
+//! settings changed without `cargo xtask codegen` being run.
+
+#[test]
+fn generated_client_matches_snapshot() {
+    let source = pinelabs_codegen::generate(&pinelabs_codegen::spec_path())
+        .unwrap_or_else(|e| panic!("generation failed: {e}"));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!("pinelabs_api", source));
+}
