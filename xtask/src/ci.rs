@@ -27,7 +27,14 @@ fn cargo(args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
 pub fn run() -> anyhow::Result<()> {
     cargo(&["fmt", "--all", "--", "--check"], &[])?;
     cargo(
-        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
         &[],
     )?;
     println!("==> xtask lint");

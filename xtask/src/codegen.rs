@@ -69,7 +69,14 @@ pub fn update() -> anyhow::Result<()> {
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(cargo)
-        .args(["test", "--quiet", "-p", "xtask", "--test", "codegen_snapshot"])
+        .args([
+            "test",
+            "--quiet",
+            "-p",
+            "xtask",
+            "--test",
+            "codegen_snapshot",
+        ])
         .env("INSTA_UPDATE", "always")
         .current_dir(crate::root())
         .status()

@@ -16,7 +16,9 @@ use serde_json::Value;
 /// The shared error schema every error status must use.
 pub const ERROR_SCHEMA_REF: &str = "#/components/schemas/ErrorResponse";
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// What the lint found.
 #[derive(Debug, Default)]
@@ -87,9 +89,9 @@ fn check_examples(schemas: &SpecSchemas, node: &Value, at: &str, report: &mut Re
                     report.examples_checked += 1;
                     if let Err(errors) = schemas.validate(schema, example) {
                         for error in errors {
-                            report
-                                .problems
-                                .push(format!("example {where_} does not match its schema {error}"));
+                            report.problems.push(format!(
+                                "example {where_} does not match its schema {error}"
+                            ));
                         }
                     }
                 }
@@ -123,7 +125,9 @@ fn check_operations(schemas: &SpecSchemas, json: &Value, report: &mut Report) {
             match operation.get("operationId").and_then(Value::as_str) {
                 Some(id) if !id.is_empty() => {
                     if !seen_ids.insert(id.to_owned()) {
-                        report.problems.push(format!("{name}: operationId `{id}` is used twice"));
+                        report
+                            .problems
+                            .push(format!("{name}: operationId `{id}` is used twice"));
                     }
                 }
                 _ => report.problems.push(format!("{name}: has no operationId")),
@@ -133,7 +137,8 @@ fn check_operations(schemas: &SpecSchemas, json: &Value, report: &mut Report) {
                 continue;
             };
             for (status, response) in responses {
-                let is_error = status == "default" || status.starts_with('4') || status.starts_with('5');
+                let is_error =
+                    status == "default" || status.starts_with('4') || status.starts_with('5');
                 if !is_error {
                     continue;
                 }

@@ -27,7 +27,17 @@
 pub mod hooks;
 pub mod open_enum;
 
-#[allow(missing_docs, missing_debug_implementations, clippy::all, rust_2018_idioms)]
+// Lints are relaxed for generated code only. `Client::new` unwraps the
+// reqwest builder; the wrapper never calls it (it uses `new_with_client`).
+#[allow(
+    missing_docs,
+    missing_debug_implementations,
+    rust_2018_idioms,
+    clippy::all,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/pinelabs_api.rs"));
 }
@@ -36,8 +46,13 @@ mod generated {
 pub use generated::Client;
 /// Errors and values returned by the generated methods (from `progenitor_client`).
 pub use generated::{ByteStream, ClientInfo, Error, ResponseValue};
-/// The generated request and response types, plus the hand-written open enums.
-pub use generated::types;
+/// The generated request and response types, and the open enums they use.
+pub mod types {
+    pub use crate::generated::types::*;
+    pub use crate::open_enum::{
+        CardCategory, CardType, DeletionStatus, PaymentMethod, TokenStatus,
+    };
+}
 
 /// Items most users need: the [`Client`].
 pub mod prelude {

@@ -55,7 +55,11 @@ impl SpecSchemas {
             .iter_errors(value)
             .map(|e| format!("at `{}`: {}", e.instance_path(), e))
             .collect();
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// Validates `value` against `#/components/schemas/{name}`.
@@ -83,10 +87,18 @@ impl SpecSchemas {
                 escape_pointer(path_template),
                 method.to_ascii_lowercase()
             ))
-            .ok_or_else(|| vec![format!("the spec has no operation {method} {path_template}")])?;
+            .ok_or_else(|| {
+                vec![format!(
+                    "the spec has no operation {method} {path_template}"
+                )]
+            })?;
         let response = operation
             .pointer(&format!("/responses/{status}"))
-            .ok_or_else(|| vec![format!("{method} {path_template} does not document status {status}")])?;
+            .ok_or_else(|| {
+                vec![format!(
+                    "{method} {path_template} does not document status {status}"
+                )]
+            })?;
         let response = self.resolve(response);
         match response.pointer("/content/application~1json/schema") {
             Some(schema) => self.validate(schema, body),
@@ -141,7 +153,10 @@ fn make_nullable(mut map: Map<String, Value>) -> Map<String, Value> {
         }
         _ => {
             let mut wrapper = Map::new();
-            wrapper.insert("anyOf".into(), json!([{ "type": "null" }, Value::Object(map)]));
+            wrapper.insert(
+                "anyOf".into(),
+                json!([{ "type": "null" }, Value::Object(map)]),
+            );
             wrapper
         }
     }
