@@ -1,0 +1,437 @@
+//! Authentication: where the bearer token comes from.
+//!
+//! * [`Credentials::access_token`]: a static bearer token you already have.
+//! * [`Credentials::client_credentials`]: a client id and secret exchanged at
+//!   `POST /api/auth/v1/token`; the token is cached, refreshed 60 s before
+//!   it expires (single-flight: concurrent callers share one refresh), and
+//!   refreshed once more when an API call answers `401`.
+//! * [`Credentials::provider`]: your own [`TokenProvider`], e.g. one that
+//!   reads a vault.
+//!
+//! Secrets are held in [`secrecy::SecretString`]: `Debug` prints
+//! `[REDACTED]`, and the `Authorization` header is marked sensitive so HTTP
+//! tracing never prints it.
+//!
+//! ```
+//! use pinelabs::auth::Credentials;
+//!
+//! let credentials = Credentials::client_credentials("my-client-id", "my-client-secret");
+//! assert!(!format!("{credentials:?}").contains("my-client-secret"));
+//! ```
+
+use std::{
+    fmt,
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::error::{Error, Result, excerpt};
+pub use pinelabs_api::hooks::BoxFuture;
+
+/// The path of Pine Labs' token endpoint.
+pub const TOKEN_PATH: &str = "/api/auth/v1/token";
+
+/// How long before its expiry a cached token is replaced.
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// A bearer token and, if known, when to stop using it.
+#[derive(Clone)]
+pub struct AccessToken {
+    secret: SecretString,
+    refresh_at: Option<Instant>,
+}
+
+impl AccessToken {
+    /// A token with no known expiry: it is used until a call answers `401`.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self {
+            secret: SecretString::from(secret.into()),
+            refresh_at: None,
+        }
+    }
+
+    /// A token that expires `lifetime` from now. It is considered stale
+    /// [`REFRESH_MARGIN`] before that (or at half its lifetime, if shorter).
+    pub fn expiring_in(secret: impl Into<String>, lifetime: Duration) -> Self {
+        let margin = REFRESH_MARGIN.min(lifetime / 2);
+        Self {
+            secret: SecretString::from(secret.into()),
+            refresh_at: Some(Instant::now() + lifetime.saturating_sub(margin)),
+        }
+    }
+
+    /// The token itself. Handle with care: never log it.
+    pub fn expose_secret(&self) -> &str {
+        self.secret.expose_secret()
+    }
+
+    /// Whether the token can still be used (it is not within the refresh
+    /// margin of its expiry).
+    pub fn is_fresh(&self) -> bool {
+        self.refresh_at.is_none_or(|at| Instant::now() < at)
+    }
+
+    fn same_secret(&self, other: &AccessToken) -> bool {
+        self.expose_secret() == other.expose_secret()
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("secret", &"[REDACTED]")
+            .field(
+                "fresh_for",
+                &self
+                    .refresh_at
+                    .map(|at| at.saturating_duration_since(Instant::now())),
+            )
+            .finish()
+    }
+}
+
+/// A source of bearer tokens. Implement it to plug in your own (a vault, a
+/// sidecar, a shared cache).
+///
+/// ```
+/// use pinelabs::auth::{AccessToken, BoxFuture, TokenProvider};
+///
+/// #[derive(Debug)]
+/// struct FromVault;
+///
+/// impl TokenProvider for FromVault {
+///     fn token(&self) -> BoxFuture<'_, pinelabs::Result<AccessToken>> {
+///         Box::pin(async { Ok(AccessToken::new("token-read-from-the-vault")) })
+///     }
+/// }
+/// ```
+pub trait TokenProvider: Send + Sync + fmt::Debug {
+    /// A token to send now. Failures should be [`Error::Auth`].
+    fn token(&self) -> BoxFuture<'_, Result<AccessToken>>;
+
+    /// Called when Pine Labs refused `rejected` with a `401`. Return `true`
+    /// when the next [`token`](Self::token) may return a different token, so
+    /// that the call is retried once; the default returns `false`.
+    fn invalidate(&self, rejected: &AccessToken) -> bool {
+        let _ = rejected;
+        false
+    }
+}
+
+/// A fixed token: never refreshed, so a `401` is returned to the caller.
+#[derive(Debug, Clone)]
+pub struct StaticToken(AccessToken);
+
+impl StaticToken {
+    /// Wraps the token.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(AccessToken::new(token))
+    }
+}
+
+impl TokenProvider for StaticToken {
+    fn token(&self) -> BoxFuture<'_, Result<AccessToken>> {
+        Box::pin(async move { Ok(self.0.clone()) })
+    }
+}
+
+/// Where the client's tokens come from; given to
+/// [`ClientBuilder::credentials`](crate::ClientBuilder::credentials).
+#[derive(Clone)]
+pub enum Credentials {
+    /// A static bearer token.
+    AccessToken(SecretString),
+    /// A client id and secret for the client-credentials grant.
+    ClientCredentials {
+        /// The client id (not secret, but not logged either).
+        client_id: String,
+        /// The client secret.
+        client_secret: SecretString,
+    },
+    /// A custom token source.
+    Provider(Arc<dyn TokenProvider>),
+}
+
+impl Credentials {
+    /// A static bearer token.
+    pub fn access_token(token: impl Into<String>) -> Self {
+        Self::AccessToken(SecretString::from(token.into()))
+    }
+
+    /// A client id and secret, exchanged for tokens at [`TOKEN_PATH`].
+    pub fn client_credentials(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        Self::ClientCredentials {
+            client_id: client_id.into(),
+            client_secret: SecretString::from(client_secret.into()),
+        }
+    }
+
+    /// Your own token provider.
+    pub fn provider(provider: Arc<dyn TokenProvider>) -> Self {
+        Self::Provider(provider)
+    }
+
+    pub(crate) fn into_provider(
+        self,
+        http: reqwest::Client,
+        base_url: &str,
+    ) -> Arc<dyn TokenProvider> {
+        match self {
+            Credentials::AccessToken(secret) => Arc::new(StaticToken(AccessToken {
+                secret,
+                refresh_at: None,
+            })),
+            Credentials::ClientCredentials {
+                client_id,
+                client_secret,
+            } => Arc::new(ClientCredentials::new(
+                http,
+                format!("{base_url}{TOKEN_PATH}"),
+                client_id,
+                client_secret,
+            )),
+            Credentials::Provider(provider) => provider,
+        }
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::AccessToken(_) => f.write_str("Credentials::AccessToken([REDACTED])"),
+            Credentials::ClientCredentials { client_id, .. } => f
+                .debug_struct("Credentials::ClientCredentials")
+                .field("client_id", client_id)
+                .field("client_secret", &"[REDACTED]")
+                .finish(),
+            Credentials::Provider(p) => f.debug_tuple("Credentials::Provider").field(p).finish(),
+        }
+    }
+}
+
+/// The client-credentials grant, with a cached, single-flight refreshed token.
+pub struct ClientCredentials {
+    http: reqwest::Client,
+    token_url: String,
+    client_id: String,
+    client_secret: SecretString,
+    cached: RwLock<Option<AccessToken>>,
+    refresh: tokio::sync::Mutex<()>,
+}
+
+impl fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct TokenRequest<'a> {
+    client_id: &'a str,
+    client_secret: &'a str,
+    grant_type: &'static str,
+}
+
+/// The documented token answers: `expires_at`, `expires_in`, or either
+/// wrapped in `data`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TokenEnvelope {
+    Wrapped { data: TokenBody },
+    Flat(TokenBody),
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    access_token: SecretString,
+    #[serde(default)]
+    expires_at: Option<String>,
+    #[serde(default)]
+    expires_in: Option<serde_json::Value>,
+}
+
+impl TokenBody {
+    /// How long the token lives, from `expires_in` (seconds, as a number or
+    /// a numeric string) or `expires_at` (ISO-8601, any number of decimals).
+    fn lifetime(&self) -> std::result::Result<Option<Duration>, String> {
+        if let Some(v) = &self.expires_in {
+            let secs = match v {
+                serde_json::Value::Number(n) => n.as_f64(),
+                serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+                _ => None,
+            }
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .ok_or_else(|| format!("`expires_in` is not a number of seconds: {v}"))?;
+            return Ok(Some(Duration::from_secs_f64(secs.min(1e9))));
+        }
+        if let Some(at) = &self.expires_at {
+            let at = chrono::DateTime::parse_from_rfc3339(at)
+                .map_err(|e| format!("`expires_at` is not an ISO-8601 timestamp ({e})"))?;
+            let left = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+            return Ok(Some(left.to_std().unwrap_or(Duration::ZERO)));
+        }
+        Ok(None)
+    }
+}
+
+impl ClientCredentials {
+    /// A provider that exchanges `client_id` and `client_secret` at `token_url`.
+    pub fn new(
+        http: reqwest::Client,
+        token_url: String,
+        client_id: String,
+        client_secret: SecretString,
+    ) -> Self {
+        Self {
+            http,
+            token_url,
+            client_id,
+            client_secret,
+            cached: RwLock::new(None),
+            refresh: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn fresh_cached(&self) -> Option<AccessToken> {
+        let cached = self.cached.read().unwrap_or_else(|e| e.into_inner());
+        cached.as_ref().filter(|t| t.is_fresh()).cloned()
+    }
+
+    async fn fetch(&self) -> Result<AccessToken> {
+        let secret = self.client_secret.expose_secret();
+        let fail = |reason: String, status: Option<u16>| Error::Auth {
+            reason: crate::error::redact(&reason, &[secret]),
+            status,
+        };
+        let response = self
+            .http
+            .post(&self.token_url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .json(&TokenRequest {
+                client_id: &self.client_id,
+                client_secret: secret,
+                grant_type: "client_credentials",
+            })
+            .send()
+            .await
+            .map_err(|e| {
+                fail(
+                    format!("the token endpoint could not be reached ({e})"),
+                    None,
+                )
+            })?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(|e| {
+            fail(
+                format!("the token answer could not be read ({e})"),
+                Some(status),
+            )
+        })?;
+        if !(200..300).contains(&status) {
+            return Err(fail(
+                format!(
+                    "the token endpoint answered {status}: {}",
+                    excerpt(&body, &[secret])
+                ),
+                Some(status),
+            ));
+        }
+        let body = match serde_json::from_slice::<TokenEnvelope>(&body) {
+            Ok(TokenEnvelope::Wrapped { data } | TokenEnvelope::Flat(data)) => data,
+            Err(e) => {
+                return Err(fail(
+                    format!(
+                        "the token answer has no access_token ({e}): {}",
+                        excerpt(&body, &[secret])
+                    ),
+                    Some(status),
+                ));
+            }
+        };
+        let lifetime = body.lifetime().map_err(|e| fail(e, Some(status)))?;
+        Ok(AccessToken {
+            refresh_at: lifetime
+                .map(|l| Instant::now() + l.saturating_sub(REFRESH_MARGIN.min(l / 2))),
+            secret: body.access_token,
+        })
+    }
+}
+
+impl TokenProvider for ClientCredentials {
+    fn token(&self) -> BoxFuture<'_, Result<AccessToken>> {
+        Box::pin(async move {
+            if let Some(token) = self.fresh_cached() {
+                return Ok(token);
+            }
+            // Single flight: one caller refreshes, the others wait for it and
+            // then find the fresh token in the cache.
+            let _refreshing = self.refresh.lock().await;
+            if let Some(token) = self.fresh_cached() {
+                return Ok(token);
+            }
+            let token = self.fetch().await?;
+            *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+            Ok(token)
+        })
+    }
+
+    fn invalidate(&self, rejected: &AccessToken) -> bool {
+        let mut cached = self.cached.write().unwrap_or_else(|e| e.into_inner());
+        if cached.as_ref().is_some_and(|c| c.same_secret(rejected)) {
+            *cached = None;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lifetime(json: &str) -> Option<Duration> {
+        let envelope: TokenEnvelope = serde_json::from_str(json).expect("decodes");
+        let (TokenEnvelope::Wrapped { data } | TokenEnvelope::Flat(data)) = envelope;
+        data.lifetime().expect("valid lifetime")
+    }
+
+    #[test]
+    fn every_documented_token_shape_decodes() {
+        let in_an_hour = (chrono::Utc::now() + chrono::Duration::hours(1))
+            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+            .to_string();
+        let six = lifetime(&format!(
+            r#"{{"access_token":"t","expires_at":"{in_an_hour}"}}"#
+        ));
+        assert!(six.is_some_and(|d| d > Duration::from_secs(3500)));
+        let three = lifetime(r#"{"access_token":"t","expires_at":"2024-08-28T15:00:12.213Z"}"#);
+        assert_eq!(three, Some(Duration::ZERO), "a past expiry means stale now");
+        assert_eq!(
+            lifetime(r#"{"access_token":"t","expires_in":3600}"#),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(
+            lifetime(r#"{"data":{"access_token":"t","expires_in":"60"}}"#),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(lifetime(r#"{"access_token":"t"}"#), None);
+    }
+
+    #[test]
+    fn tokens_go_stale_before_expiry() {
+        assert!(AccessToken::new("t").is_fresh());
+        assert!(AccessToken::expiring_in("t", Duration::from_secs(3600)).is_fresh());
+        // Within the 60 s margin: stale already.
+        assert!(!AccessToken::expiring_in("t", Duration::ZERO).is_fresh());
+        assert!(!format!("{:?}", AccessToken::new("visible?")).contains("visible?"));
+    }
+}

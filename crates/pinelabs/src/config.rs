@@ -1,0 +1,228 @@
+//! Configuration: environments, timeouts and the retry policy.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// Base URL of Pine Labs' UAT (test) environment.
+pub const UAT_BASE_URL: &str = "https://pluraluat.v2.pinepg.in";
+/// Base URL of Pine Labs' production environment.
+pub const PRODUCTION_BASE_URL: &str = "https://api.pluralpay.in";
+
+/// Which Pine Labs Online deployment to talk to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Environment {
+    /// UAT, Pine Labs' test environment ([`UAT_BASE_URL`]). The default, so
+    /// that nobody reaches production by accident.
+    #[default]
+    Uat,
+    /// Production ([`PRODUCTION_BASE_URL`]).
+    Production,
+    /// Any other base URL, e.g. a sandbox. It must be `https`, or `http` on a
+    /// loopback host (`127.0.0.0/8`, `::1`, `localhost`).
+    Custom(String),
+}
+
+impl Environment {
+    /// The base URL, checked: `https`, or `http` on loopback only, and with no
+    /// trailing slash.
+    pub fn base_url(&self) -> Result<String> {
+        let raw = match self {
+            Environment::Uat => UAT_BASE_URL,
+            Environment::Production => PRODUCTION_BASE_URL,
+            Environment::Custom(url) => url,
+        };
+        check_base_url(raw)
+    }
+}
+
+fn check_base_url(raw: &str) -> Result<String> {
+    let url = url::Url::parse(raw)
+        .map_err(|e| Error::invalid("base_url", format!("`{raw}` is not a URL ({e})")))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(Error::invalid(
+                "base_url",
+                format!(
+                    "`{raw}` is plain http on a non-loopback host, so the access token would travel in clear text; use https"
+                ),
+            ));
+        }
+        other => {
+            return Err(Error::invalid(
+                "base_url",
+                format!("scheme `{other}` is not supported; use https"),
+            ));
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid(
+            "base_url",
+            "a base URL has no query or fragment",
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// Time limits of a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Limit on establishing a connection. Default 5 s.
+    pub connect: Duration,
+    /// Limit on one attempt, from sending to the end of the body. Default 10 s.
+    pub attempt: Duration,
+    /// Limit on the whole call, retries and backoff included: when it passes,
+    /// the call fails with [`Error::Timeout`]. Default 30 s.
+    pub total: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            attempt: Duration::from_secs(10),
+            total: Duration::from_secs(30),
+        }
+    }
+}
+
+/// When and how a failed attempt is retried.
+///
+/// Backoff is exponential with *full jitter*: before retry `n` (1-based) the
+/// client sleeps a random time in `0..=min(max_backoff, initial_backoff *
+/// 2^(n-1))`. A `Retry-After` header (seconds or HTTP date) replaces that
+/// delay, capped at `max_retry_after`.
+///
+/// What is retried depends on whether the operation is idempotent:
+///
+/// * **list** (a `GET`): connect errors, attempt timeouts, and the statuses
+///   408, 429, 500, 502, 503 and 504;
+/// * **delete** (a `POST` with effects): only where the request provably did
+///   not take effect: connect errors (nothing reached the server), 429 and
+///   503 (the server refused before processing). A 500, 502, 504 or a timeout
+///   may come after the token was deleted, so those are returned to the
+///   caller. Every retry of a delete resends the same body (so the same
+///   `merchant_unique_reference`) and the same `Request-ID`.
+///
+/// Independently of these attempts, a `401` triggers one token refresh and
+/// one resend when the credentials can be refreshed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included. `1` disables retries. Default 3.
+    pub max_attempts: u32,
+    /// Base of the exponential backoff. Default 100 ms.
+    pub initial_backoff: Duration,
+    /// Upper bound of one backoff delay. Default 2 s.
+    pub max_backoff: Duration,
+    /// Upper bound of a delay taken from `Retry-After`. Default 10 s.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(2),
+            max_retry_after: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The full-jitter backoff before retry number `retry` (1-based).
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let exp = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
+        let cap = exp.min(self.max_backoff);
+        let nanos = u64::try_from(cap.as_nanos()).unwrap_or(u64::MAX);
+        Duration::from_nanos(fastrand::u64(0..=nanos))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_https_or_loopback_http() {
+        assert_eq!(
+            Environment::Uat.base_url().ok().as_deref(),
+            Some(UAT_BASE_URL)
+        );
+        assert_eq!(
+            Environment::Production.base_url().ok().as_deref(),
+            Some(PRODUCTION_BASE_URL)
+        );
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3:1/",
+            "http://[::1]:9000",
+            "http://localhost:1234",
+            "https://pine.example/prefix/",
+        ] {
+            assert!(
+                Environment::Custom(ok.into()).base_url().is_ok(),
+                "{ok} should be accepted"
+            );
+        }
+        for bad in [
+            "http://pluraluat.v2.pinepg.in",
+            "http://10.0.0.1",
+            "http://localhost.evil.example",
+            "ftp://127.0.0.1",
+            "not a url",
+            "https://x.example/?q=1",
+        ] {
+            let err = Environment::Custom(bad.into()).base_url();
+            assert!(
+                matches!(
+                    err,
+                    Err(Error::InvalidInput {
+                        field: "base_url",
+                        ..
+                    })
+                ),
+                "{bad} should be refused"
+            );
+        }
+        assert_eq!(
+            Environment::Custom("https://x.example/api/".into())
+                .base_url()
+                .ok()
+                .as_deref(),
+            Some("https://x.example/api")
+        );
+    }
+
+    #[test]
+    fn backoff_is_full_jitter_within_the_exponential_cap() {
+        let policy = RetryPolicy::default();
+        for retry in 1..=10 {
+            let cap = (policy.initial_backoff * 2u32.pow(retry - 1)).min(policy.max_backoff);
+            for _ in 0..50 {
+                assert!(policy.backoff(retry) <= cap);
+            }
+        }
+        // Full jitter spreads the delays: not all equal to the cap.
+        let delays: std::collections::BTreeSet<_> = (0..20).map(|_| policy.backoff(3)).collect();
+        assert!(delays.len() > 1);
+    }
+}

@@ -1,0 +1,61 @@
+//! Helpers shared by the wrapper's integration tests (wiremock on loopback).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use pinelabs::{Client, RetryPolicy};
+use serde_json::json;
+use wiremock::{MockServer, Request};
+
+pub const LIST_200: &str =
+    include_str!("../../../pinelabs-api/tests/fixtures/list_tokens_200.json");
+pub const DELETE_200: &str =
+    include_str!("../../../pinelabs-api/tests/fixtures/delete_token_200.json");
+pub const CUSTOMER: &str = "cust-v1-0811030624-aa-RBDgpR";
+pub const TOKEN: &str = "token-v1-1234567890-aa-ABCDEF";
+pub const LIST_PATH: &str = "/api/v1/customer/cust-v1-0811030624-aa-RBDgpR/tokens";
+pub const DELETE_PATH: &str =
+    "/api/v1/customer/cust-v1-0811030624-aa-RBDgpR/tokens/token-v1-1234567890-aa-ABCDEF/delete";
+pub const BEARER: &str = "static-test-token-3f9a";
+
+/// A retry policy with tiny delays, so tests are fast.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(5),
+        max_retry_after: Duration::from_secs(5),
+    }
+}
+
+/// A client with a static token against `server`.
+pub fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .base_url(server.uri())
+        .access_token(BEARER)
+        .retry_policy(fast_retries())
+        .build()
+        .expect("valid config")
+}
+
+pub fn error_body(code: &str) -> serde_json::Value {
+    json!({
+        "code": code,
+        "message": format!("{code} happened"),
+        "additional_error_details": {
+            "source": "token-service", "step": "lookup", "reason": "r", "metadata": {"k": 1}
+        }
+    })
+}
+
+pub async fn requests(server: &MockServer) -> Vec<Request> {
+    server.received_requests().await.unwrap_or_default()
+}
+
+pub fn header<'a>(request: &'a Request, name: &str) -> &'a str {
+    request
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| panic!("header {name} missing"))
+}
