@@ -56,10 +56,9 @@ impl AccessToken {
     /// A token that expires `lifetime` from now. It is considered stale
     /// [`REFRESH_MARGIN`] before that (or at half its lifetime, if shorter).
     pub fn expiring_in(secret: impl Into<String>, lifetime: Duration) -> Self {
-        let margin = REFRESH_MARGIN.min(lifetime / 2);
         Self {
             secret: SecretString::from(secret.into()),
-            refresh_at: Some(Instant::now() + lifetime.saturating_sub(margin)),
+            refresh_at: Some(refresh_deadline(lifetime)),
         }
     }
 
@@ -91,6 +90,11 @@ impl fmt::Debug for AccessToken {
             )
             .finish()
     }
+}
+
+/// When a token that lives `lifetime` from now should be replaced.
+fn refresh_deadline(lifetime: Duration) -> Instant {
+    Instant::now() + lifetime.saturating_sub(REFRESH_MARGIN.min(lifetime / 2))
 }
 
 /// A source of bearer tokens. Implement it to plug in your own (a vault, a
@@ -360,8 +364,7 @@ impl ClientCredentials {
         };
         let lifetime = body.lifetime().map_err(|e| fail(e, Some(status)))?;
         Ok(AccessToken {
-            refresh_at: lifetime
-                .map(|l| Instant::now() + l.saturating_sub(REFRESH_MARGIN.min(l / 2))),
+            refresh_at: lifetime.map(refresh_deadline),
             secret: body.access_token,
         })
     }
@@ -424,6 +427,26 @@ mod tests {
             Some(Duration::from_secs(60))
         );
         assert_eq!(lifetime(r#"{"access_token":"t"}"#), None);
+    }
+
+    #[test]
+    fn refresh_is_scheduled_60s_before_expiry() {
+        let token = AccessToken::expiring_in("t", Duration::from_secs(3600));
+        let refresh_in = token
+            .refresh_at
+            .map(|at| at.saturating_duration_since(Instant::now()));
+        assert!(
+            refresh_in
+                .is_some_and(|d| d <= Duration::from_secs(3540) && d > Duration::from_secs(3530))
+        );
+        // A token shorter-lived than twice the margin is refreshed at half-life.
+        let short = AccessToken::expiring_in("t", Duration::from_secs(100));
+        let refresh_in = short
+            .refresh_at
+            .map(|at| at.saturating_duration_since(Instant::now()));
+        assert!(
+            refresh_in.is_some_and(|d| d <= Duration::from_secs(50) && d > Duration::from_secs(40))
+        );
     }
 
     #[test]

@@ -1,0 +1,303 @@
+//! Client-credentials tokens: shapes, caching, expiry, single flight, 401 refresh.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use common::*;
+use pinelabs::{Client, Error};
+use serde_json::json;
+use wiremock::{
+    Mock, MockServer, Request, Respond, ResponseTemplate,
+    matchers::{body_json, header as has_header, method, path},
+};
+
+const CLIENT_ID: &str = "client-id-7d1e";
+const SECRET: &str = "client-secret-b8c2-never-print";
+
+fn cc_client(server: &MockServer) -> Client {
+    Client::builder()
+        .base_url(server.uri())
+        .client_credentials(CLIENT_ID, SECRET)
+        .retry_policy(fast_retries())
+        .build()
+        .expect("config")
+}
+
+/// Hands out `tok-1`, `tok-2`, ... with the given extra fields.
+struct CountingTokens {
+    issued: Arc<AtomicUsize>,
+    extra: serde_json::Value,
+    delay: Duration,
+}
+
+impl Respond for CountingTokens {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut body = json!({"access_token": format!("tok-{n}")});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), self.extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        ResponseTemplate::new(200)
+            .set_body_json(body)
+            .set_delay(self.delay)
+    }
+}
+
+async fn token_endpoint(
+    server: &MockServer,
+    extra: serde_json::Value,
+    delay: Duration,
+) -> Arc<AtomicUsize> {
+    let issued = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("POST"))
+        .and(path("/api/auth/v1/token"))
+        .and(has_header("content-type", "application/json"))
+        .and(body_json(json!({
+            "client_id": CLIENT_ID,
+            "client_secret": SECRET,
+            "grant_type": "client_credentials"
+        })))
+        .respond_with(CountingTokens {
+            issued: issued.clone(),
+            extra,
+            delay,
+        })
+        .mount(&server)
+        .await;
+    issued
+}
+
+async fn list_ok_for(server: &MockServer, bearer: &str) {
+    Mock::given(method("GET"))
+        .and(path(LIST_PATH))
+        .and(has_header(
+            "authorization",
+            format!("Bearer {bearer}").as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(LIST_200, "application/json"))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn every_documented_token_shape_authenticates() {
+    let later6 = (chrono::Utc::now() + chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string();
+    let later3 = (chrono::Utc::now() + chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    let shapes = [
+        json!({"access_token": "shape-token", "expires_at": later6}),
+        json!({"access_token": "shape-token", "expires_at": later3}),
+        json!({"access_token": "shape-token", "expires_in": 3600}),
+        json!({"data": {"access_token": "shape-token", "expires_in": 3600}}),
+        json!({"data": {"access_token": "shape-token", "expires_at": later3}}),
+    ];
+    for shape in shapes {
+        let server = MockServer::start().await;
+        Mock::given(path("/api/auth/v1/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(&shape))
+            .expect(1)
+            .mount(&server)
+            .await;
+        list_ok_for(&server, "shape-token").await;
+        let client = cc_client(&server);
+        client
+            .list_tokens(CUSTOMER)
+            .await
+            .unwrap_or_else(|e| panic!("{shape}: {e}"));
+        client
+            .list_tokens(CUSTOMER)
+            .await
+            .expect("cached token reused");
+    }
+}
+
+#[tokio::test]
+async fn token_is_cached_and_refreshed_when_it_expires() {
+    let server = MockServer::start().await;
+    // A 1 s token is stale after half its life (the 60 s margin, capped).
+    let issued = token_endpoint(&server, json!({"expires_in": 1}), Duration::ZERO).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(LIST_200, "application/json"))
+        .mount(&server)
+        .await;
+    let client = cc_client(&server);
+    client.list_tokens(CUSTOMER).await.expect("first");
+    client.list_tokens(CUSTOMER).await.expect("second");
+    assert_eq!(issued.load(Ordering::SeqCst), 1, "cached while fresh");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    client.list_tokens(CUSTOMER).await.expect("third");
+    assert_eq!(issued.load(Ordering::SeqCst), 2, "refreshed once stale");
+    let sent = requests(&server).await;
+    let last = sent
+        .iter()
+        .rev()
+        .find(|r| r.method.as_str() == "GET")
+        .expect("a GET");
+    assert_eq!(header(last, "authorization"), "Bearer tok-2");
+}
+
+#[tokio::test]
+async fn a_token_is_replaced_before_its_expires_at() {
+    let server = MockServer::start().await;
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(150)).to_rfc3339();
+    // 150 s left: fresh (refresh at 90 s). With 30 s left it would be stale.
+    let issued = token_endpoint(&server, json!({"expires_at": soon}), Duration::ZERO).await;
+    list_ok_for(&server, "tok-1").await;
+    let client = cc_client(&server);
+    client.list_tokens(CUSTOMER).await.expect("first");
+    client.list_tokens(CUSTOMER).await.expect("second");
+    assert_eq!(issued.load(Ordering::SeqCst), 1);
+
+    let server = MockServer::start().await;
+    let too_soon = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
+    let issued = token_endpoint(&server, json!({"expires_at": too_soon}), Duration::ZERO).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(LIST_200, "application/json"))
+        .mount(&server)
+        .await;
+    let client = cc_client(&server);
+    client.list_tokens(CUSTOMER).await.expect("first");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    client.list_tokens(CUSTOMER).await.expect("second");
+    assert_eq!(
+        issued.load(Ordering::SeqCst),
+        2,
+        "an expired token is never sent"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hundred_concurrent_calls_make_exactly_one_token_request() {
+    let server = MockServer::start().await;
+    let issued = token_endpoint(
+        &server,
+        json!({"expires_in": 3600}),
+        Duration::from_millis(200),
+    )
+    .await;
+    list_ok_for(&server, "tok-1").await;
+    let client = cc_client(&server);
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.list_tokens(CUSTOMER).await })
+        })
+        .collect();
+    for call in calls {
+        call.await.expect("task").expect("call");
+    }
+    assert_eq!(issued.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_401_invalidates_refreshes_and_retries_once() {
+    let server = MockServer::start().await;
+    let issued = token_endpoint(&server, json!({"expires_in": 3600}), Duration::ZERO).await;
+    Mock::given(method("GET"))
+        .and(has_header("authorization", "Bearer tok-1"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(error_body("USER_AUTHENTICATION_FAILED")),
+        )
+        .mount(&server)
+        .await;
+    list_ok_for(&server, "tok-2").await;
+    let client = cc_client(&server);
+    client
+        .list_tokens(CUSTOMER)
+        .await
+        .expect("refreshed and retried");
+    assert_eq!(issued.load(Ordering::SeqCst), 2);
+    let gets: Vec<_> = requests(&server)
+        .await
+        .into_iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .collect();
+    assert_eq!(gets.len(), 2);
+    assert_eq!(
+        header(&gets[0], "request-id"),
+        header(&gets[1], "request-id")
+    );
+}
+
+#[tokio::test]
+async fn a_second_401_is_returned_not_looped() {
+    let server = MockServer::start().await;
+    let issued = token_endpoint(&server, json!({"expires_in": 3600}), Duration::ZERO).await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(error_body("USER_AUTHENTICATION_FAILED")),
+        )
+        .mount(&server)
+        .await;
+    let err = cc_client(&server)
+        .list_tokens(CUSTOMER)
+        .await
+        .expect_err("still 401");
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(issued.load(Ordering::SeqCst), 2, "one refresh, no more");
+}
+
+#[tokio::test]
+async fn a_static_token_401_is_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(error_body("USER_AUTHENTICATION_FAILED")),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .list_tokens(CUSTOMER)
+        .await
+        .expect_err("401");
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(requests(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn token_endpoint_failure_is_error_auth_without_the_secret() {
+    for (status, body) in [
+        (
+            401,
+            format!(r#"{{"error":"invalid client secret {SECRET}"}}"#),
+        ),
+        (422, "unprocessable".to_owned()),
+        (200, r#"{"token":"wrong field"}"#.to_owned()),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path("/api/auth/v1/token"))
+            .respond_with(ResponseTemplate::new(status).set_body_raw(body, "application/json"))
+            .mount(&server)
+            .await;
+        let err = cc_client(&server)
+            .list_tokens(CUSTOMER)
+            .await
+            .expect_err("no token");
+        let Error::Auth { reason, .. } = &err else {
+            panic!("expected Auth, got {err:?}")
+        };
+        assert!(!reason.contains(SECRET), "{reason}");
+        assert!(!err.to_string().contains(SECRET));
+        assert!(!format!("{err:?}").contains(SECRET));
+        assert_eq!(
+            requests(&server)
+                .await
+                .iter()
+                .filter(|r| r.url.path() == LIST_PATH)
+                .count(),
+            0,
+            "no API call without a token"
+        );
+    }
+}

@@ -1,0 +1,255 @@
+//! Retries, Retry-After, idempotency rules and timeouts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use pinelabs::{Client, DeleteToken, Error};
+use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+
+async fn failing_then_ok(status: u16, failures: u64, ok_body: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(status).set_body_json(error_body("X")))
+        .up_to_n_times(failures)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(ok_body.to_owned(), "application/json"),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn get_retries_503_honouring_retry_after_then_succeeds_with_the_same_request_id() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "1")
+                .set_body_json(error_body("SERVICE_UNAVAILABLE")),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(LIST_200, "application/json"))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+
+    let started = Instant::now();
+    let tokens = client(&server)
+        .list_tokens(CUSTOMER)
+        .await
+        .expect("retried to success");
+    assert_eq!(tokens.total_tokens, Some(1));
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was honoured"
+    );
+
+    let sent = requests(&server).await;
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        header(&sent[0], "request-id"),
+        header(&sent[1], "request-id")
+    );
+    assert_eq!(
+        header(&sent[0], "request-timestamp"),
+        header(&sent[1], "request-timestamp")
+    );
+}
+
+#[tokio::test]
+async fn retry_after_is_capped() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "3600")
+                .set_body_json(error_body("PAYMENT_RATE_LIMIT")),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(LIST_200, "application/json"))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .access_token(BEARER)
+        .retry_policy(pinelabs::RetryPolicy {
+            max_retry_after: Duration::from_millis(50),
+            ..fast_retries()
+        })
+        .build()
+        .expect("config");
+    let started = Instant::now();
+    client.list_tokens(CUSTOMER).await.expect("retried");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn get_retries_each_retryable_status_up_to_max_attempts() {
+    for status in [408, 429, 500, 502, 503, 504] {
+        let server = failing_then_ok(status, 100, LIST_200).await;
+        let err = client(&server)
+            .list_tokens(CUSTOMER)
+            .await
+            .expect_err("keeps failing");
+        assert_eq!(err.status(), Some(status));
+        assert_eq!(
+            requests(&server).await.len(),
+            3,
+            "status {status}: 3 attempts"
+        );
+    }
+}
+
+#[tokio::test]
+async fn get_does_not_retry_client_errors() {
+    for status in [400, 403, 404] {
+        let server = failing_then_ok(status, 100, LIST_200).await;
+        client(&server)
+            .list_tokens(CUSTOMER)
+            .await
+            .expect_err("fails");
+        assert_eq!(requests(&server).await.len(), 1, "status {status}");
+    }
+}
+
+#[tokio::test]
+async fn delete_is_not_retried_on_500_502_504() {
+    for status in [500, 502, 504] {
+        let server = failing_then_ok(status, 1, DELETE_200).await;
+        let err = client(&server)
+            .delete_token(CUSTOMER, TOKEN, &DeleteToken::new("del-ref-001"))
+            .await
+            .expect_err("not retried");
+        assert_eq!(err.status(), Some(status));
+        assert!(
+            err.is_retryable(),
+            "the caller may retry with the same reference"
+        );
+        assert_eq!(
+            requests(&server).await.len(),
+            1,
+            "status {status}: sent once"
+        );
+    }
+}
+
+#[tokio::test]
+async fn delete_is_retried_on_429_and_503_with_the_same_reference_and_request_id() {
+    for status in [429, 503] {
+        let server = failing_then_ok(status, 1, DELETE_200).await;
+        client(&server)
+            .delete_token(CUSTOMER, TOKEN, &DeleteToken::new("del-ref-001"))
+            .await
+            .expect("retried to success");
+        let sent = requests(&server).await;
+        assert_eq!(sent.len(), 2);
+        assert_eq!(
+            sent[0].body, sent[1].body,
+            "same body, so the same reference"
+        );
+        assert_eq!(
+            header(&sent[0], "request-id"),
+            header(&sent[1], "request-id")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_slow_server_gives_error_timeout_within_the_bound() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(LIST_200, "application/json")
+                .set_delay(Duration::from_secs(10)),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .access_token(BEARER)
+        .retry_policy(fast_retries())
+        .attempt_timeout(Duration::from_millis(200))
+        .timeout(Duration::from_millis(500))
+        .build()
+        .expect("config");
+    let started = Instant::now();
+    let err = client.list_tokens(CUSTOMER).await.expect_err("too slow");
+    let took = started.elapsed();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(err.is_retryable());
+    assert!(took < Duration::from_millis(1500), "took {took:?}");
+    assert!(err.request_id().is_some());
+}
+
+#[tokio::test]
+async fn a_slow_delete_times_out_without_being_resent() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(DELETE_200, "application/json")
+                .set_delay(Duration::from_secs(10)),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .access_token(BEARER)
+        .retry_policy(fast_retries())
+        .attempt_timeout(Duration::from_millis(200))
+        .timeout(Duration::from_secs(3))
+        .build()
+        .expect("config");
+    let err = client
+        .delete_token(CUSTOMER, TOKEN, &DeleteToken::new("r"))
+        .await
+        .expect_err("too slow");
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(
+        requests(&server).await.len(),
+        1,
+        "a timed-out delete may have happened: not resent"
+    );
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_retryable_transport_error() {
+    // Bind then drop a listener to get a loopback port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let client = Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .access_token(BEARER)
+        .retry_policy(fast_retries())
+        .build()
+        .expect("config");
+    let err = client
+        .list_tokens(CUSTOMER)
+        .await
+        .expect_err("nobody listens");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.is_retryable());
+    assert!(err.to_string().contains("could not reach Pine Labs"));
+}
