@@ -70,7 +70,7 @@ async fn token_endpoint(
             extra,
             delay,
         })
-        .mount(&server)
+        .mount(server)
         .await;
     issued
 }
