@@ -9,7 +9,7 @@
 //! client sends each request once, as progenitor would.
 //!
 //! ```
-//! use pinelabs_api::{Client, hooks::Hooks};
+//! use pinelabs_api::{Client, ClientInfo, hooks::Hooks};
 //!
 //! let client = Client::new("https://pluraluat.v2.pinepg.in", Hooks::none());
 //! assert_eq!(client.baseurl(), "https://pluraluat.v2.pinepg.in");

@@ -1,0 +1,271 @@
+//! A stateful fake of the Pine Labs Online customer-token API.
+//!
+//! Start it in-process from a test, or standalone with
+//! `pinelabs sandbox --port 8080`. It listens on loopback only, needs no
+//! network, and emulates the documented behaviour:
+//!
+//! * `POST /api/auth/v1/token` issues tokens that expire (client id
+//!   [`SANDBOX_CLIENT_ID`], secret [`SANDBOX_CLIENT_SECRET`]); every other
+//!   endpoint requires `Authorization: Bearer <token>` and answers `401`
+//!   with the Pine Labs error body otherwise. [`SANDBOX_ACCESS_TOKEN`] is
+//!   always valid.
+//! * `GET /api/v1/customer/{customer_id}/tokens` lists a customer's tokens
+//!   (`404` for an unknown customer).
+//! * `POST /api/v1/customer/{customer_id}/tokens/{token_id}/delete` deletes a
+//!   token: the answer has `status: "DELETED"` and the token is gone from the
+//!   list afterwards.
+//! * Ids over 50 characters, a body that is not a valid delete request, a
+//!   missing or over-long reference, or more than 10 metadata pairs give
+//!   `400 INVALID_REQUEST`.
+//!
+//! **Replay semantics (the sandbox's choice; Pine Labs does not document
+//! it):** a `merchant_unique_reference` identifies one delete operation.
+//! Sending a delete with a reference already used returns the first answer
+//! again, unchanged, whatever the ids, and changes nothing.
+//!
+//! It starts seeded with the documentation's example customer
+//! ([`SEED_CUSTOMER_ID`]) and token ([`SEED_TOKEN_ID`]).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use pinelabs_sandbox::{Fault, Sandbox};
+//!
+//! let sandbox = Sandbox::start().await?;
+//! sandbox.inject_faults(1, Fault::status(503).retry_after(0));
+//! let url = format!("{}/api/v1/customer/{}/tokens", sandbox.base_url(), pinelabs_sandbox::SEED_CUSTOMER_ID);
+//! assert!(url.starts_with("http://127.0.0.1:"));
+//! assert!(sandbox.tokens_of(pinelabs_sandbox::SEED_CUSTOMER_ID).is_some());
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Why these dependencies
+//! `axum` (HTTP server on tokio, small and well kept), `pinelabs-api` (the
+//! generated types, so the sandbox serialises exactly what the spec says),
+//! `uuid` (issued tokens), `chrono` (timestamps).
+
+#![deny(missing_docs)]
+
+mod routes;
+mod store;
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use pinelabs_api::types::{CustomerToken, CustomerTokens};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+pub use store::{Fault, LoggedRequest, card_token};
+
+use routes::Shared;
+use store::{Customer, Store};
+
+/// The static bearer token the sandbox always accepts.
+pub const SANDBOX_ACCESS_TOKEN: &str = "sandbox-access-token";
+/// The client id the sandbox's token endpoint accepts.
+pub const SANDBOX_CLIENT_ID: &str = "sandbox-client";
+/// The client secret the sandbox's token endpoint accepts.
+pub const SANDBOX_CLIENT_SECRET: &str = "sandbox-secret";
+/// The customer of the documentation's example.
+pub const SEED_CUSTOMER_ID: &str = "cust-v1-0811030624-aa-RBDgpR";
+/// The token of the documentation's example.
+pub const SEED_TOKEN_ID: &str = "token-v1-1234567890-aa-ABCDEF";
+
+/// The documentation's example list body, the sandbox's seed.
+const SEED_LIST: &str = include_str!("../../pinelabs-api/tests/fixtures/list_tokens_200.json");
+
+/// How the token endpoint shapes its answer (all three are documented).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenShape {
+    /// `{"access_token", "expires_at"}` (ISO-8601, 6 decimals). The default.
+    #[default]
+    ExpiresAt,
+    /// `{"access_token", "expires_in"}` (seconds).
+    ExpiresIn,
+    /// `{"data": {"access_token", "expires_at"}}`.
+    Wrapped,
+}
+
+/// How to run the sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// A bearer token that is always valid.
+    pub access_token: String,
+    /// The client id the token endpoint accepts.
+    pub client_id: String,
+    /// The client secret the token endpoint accepts.
+    pub client_secret: String,
+    /// How long issued tokens live.
+    pub token_ttl: Duration,
+    /// The token endpoint's answer shape.
+    pub token_shape: TokenShape,
+    /// Whether to start with the documentation's example data.
+    pub seed: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            access_token: SANDBOX_ACCESS_TOKEN.to_owned(),
+            client_id: SANDBOX_CLIENT_ID.to_owned(),
+            client_secret: SANDBOX_CLIENT_SECRET.to_owned(),
+            token_ttl: routes::DEFAULT_TOKEN_TTL,
+            token_shape: TokenShape::default(),
+            seed: true,
+        }
+    }
+}
+
+/// A running sandbox. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Starts a seeded sandbox on a free loopback port.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_with(
+            SandboxConfig::default(),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+    }
+
+    /// Starts a sandbox with `config` on `addr` (port 0 picks a free port).
+    pub async fn start_with(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let mut store = Store::default();
+        if config.seed {
+            seed(&mut store);
+        }
+        let shared = Arc::new(Shared {
+            config,
+            store: Mutex::new(store),
+        });
+        let app = routes::router(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let server = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = server.await {
+                tracing::error!(error = %e, "sandbox server stopped");
+            }
+        });
+        Ok(Self {
+            addr,
+            shared,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// The base URL to give a client, e.g. `http://127.0.0.1:41234`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the sandbox listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A bearer token the sandbox accepts.
+    pub fn access_token(&self) -> &str {
+        &self.shared.config.access_token
+    }
+
+    /// Adds a customer with no tokens (no-op if it exists).
+    pub fn add_customer(&self, customer_id: &str) {
+        let now = chrono::Utc::now();
+        self.shared
+            .store()
+            .customers
+            .entry(customer_id.to_owned())
+            .or_insert(Customer {
+                created_at: now,
+                updated_at: now,
+                tokens: Vec::new(),
+            });
+    }
+
+    /// Adds a token to a customer, creating the customer if needed.
+    pub fn add_token(&self, customer_id: &str, token: CustomerToken) {
+        self.add_customer(customer_id);
+        if let Some(customer) = self.shared.store().customers.get_mut(customer_id) {
+            customer.tokens.push(token);
+        }
+    }
+
+    /// What `GET .../tokens` would answer for `customer_id` (`None` if unknown).
+    pub fn tokens_of(&self, customer_id: &str) -> Option<CustomerTokens> {
+        self.shared.store().list(customer_id)
+    }
+
+    /// The next `count` API calls (not the token endpoint) answer with `fault`.
+    pub fn inject_faults(&self, count: usize, fault: Fault) {
+        let mut store = self.shared.store();
+        store.faults.extend(std::iter::repeat_n(fault, count));
+    }
+
+    /// Every API call waits `latency` before answering (for timeout tests).
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.store().latency = latency;
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.store().log.clone()
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Serves until `signal` completes, then stops (for the standalone mode).
+    pub async fn serve_until(self, signal: impl std::future::Future<Output = ()>) {
+        signal.await;
+        self.shutdown().await;
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn seed(store: &mut Store) {
+    match serde_json::from_str::<CustomerTokens>(SEED_LIST) {
+        Ok(list) => {
+            let now = chrono::Utc::now();
+            store.customers.insert(
+                list.customer_id,
+                Customer {
+                    created_at: list.created_at.unwrap_or(now),
+                    updated_at: list.updated_at.unwrap_or(now),
+                    tokens: list.tokens,
+                },
+            );
+        }
+        Err(e) => tracing::error!(error = %e, "the seed example does not decode"),
+    }
+}

@@ -1,0 +1,362 @@
+//! The HTTP side: Pine Labs' documented behaviour, emulated.
+
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex, MutexGuard},
+    time::{Duration, Instant},
+};
+
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, Request, State, rejection::PathRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use pinelabs_api::types::{AdditionalErrorDetails, ErrorResponse};
+use serde::Deserialize;
+
+use crate::{
+    SandboxConfig, TokenShape,
+    store::{DeleteRefusal, Fault, LoggedRequest, Store},
+};
+
+/// State shared by the handlers and the [`Sandbox`](crate::Sandbox) handle.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub config: SandboxConfig,
+    pub store: Mutex<Store>,
+}
+
+impl Shared {
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Longest id the API accepts.
+const MAX_ID: usize = 50;
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/api/auth/v1/token", post(issue_token))
+        .route("/api/v1/customer/{customer_id}/tokens", get(list_tokens))
+        .route(
+            "/api/v1/customer/{customer_id}/tokens/{token_id}/delete",
+            post(delete_token),
+        )
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(shared.clone(), log_request))
+        .with_state(shared)
+}
+
+/// The Pine Labs error body.
+fn error(status: StatusCode, code: &str, message: impl Into<String>, step: &str) -> Response {
+    let body = ErrorResponse {
+        code: code.to_owned(),
+        message: message.into(),
+        additional_error_details: Some(AdditionalErrorDetails {
+            source: Some("pinelabs-sandbox".to_owned()),
+            step: Some(step.to_owned()),
+            reason: None,
+            metadata: None,
+        }),
+    };
+    (status, Json(body)).into_response()
+}
+
+fn invalid(message: impl Into<String>) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "INVALID_REQUEST",
+        message,
+        "validation",
+    )
+}
+
+async fn log_request(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let request_id = request
+        .headers()
+        .get("request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    tracing::debug!(%method, %path, status, "sandbox request");
+    shared.store().log.push(LoggedRequest {
+        method,
+        path,
+        request_id,
+        status,
+    });
+    response
+}
+
+async fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "no such endpoint",
+        "routing",
+    )
+}
+
+/// What every API call goes through: latency, faults, auth, header checks.
+async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+    let (latency, fault) = {
+        let mut store = shared.store();
+        (store.latency, store.faults.pop_front())
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    if let Some(fault) = fault {
+        return Err(fault_response(&fault));
+    }
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(bearer) = bearer.filter(|b| !b.is_empty()) else {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "USER_AUTHENTICATION_FAILED",
+            "a bearer token is required",
+            "authentication",
+        ));
+    };
+    let valid = bearer == shared.config.access_token
+        || shared
+            .store()
+            .issued
+            .get(bearer)
+            .is_some_and(|expiry| Instant::now() < *expiry);
+    if !valid {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "USER_AUTHENTICATION_FAILED",
+            "the bearer token is invalid or expired",
+            "authentication",
+        ));
+    }
+    check_header(headers, "request-id", 1, 50)?;
+    check_header(headers, "request-timestamp", 20, 35)?;
+    Ok(())
+}
+
+fn check_header(headers: &HeaderMap, name: &str, min: usize, max: usize) -> Result<(), Response> {
+    let Some(value) = headers.get(name) else {
+        return Ok(());
+    };
+    let len = value
+        .to_str()
+        .map(|v| v.chars().count())
+        .unwrap_or(usize::MAX);
+    if len < min || len > max {
+        return Err(invalid(format!(
+            "header {name} must be {min} to {max} characters"
+        )));
+    }
+    Ok(())
+}
+
+fn fault_response(fault: &Fault) -> Response {
+    let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut response = if fault.html {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/html")],
+            format!("<html><body><h1>{status}</h1></body></html>"),
+        )
+            .into_response()
+    } else {
+        let code = if fault.status == 429 {
+            "PAYMENT_RATE_LIMIT"
+        } else {
+            "SERVICE_UNAVAILABLE"
+        };
+        error(status, code, "injected fault", "fault-injection")
+    };
+    if let Some(seconds) = fault.retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+fn check_id(name: &str, id: &str) -> Result<(), Response> {
+    let chars = id.chars().count();
+    if chars == 0 || chars > MAX_ID {
+        return Err(invalid(format!("{name} must be 1 to {MAX_ID} characters")));
+    }
+    Ok(())
+}
+
+fn path_error(rejection: PathRejection) -> Response {
+    invalid(format!("bad path: {rejection}"))
+}
+
+async fn list_tokens(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = gate(&shared, &headers).await {
+        return response;
+    }
+    let customer_id = match path {
+        Ok(Path(id)) => id,
+        Err(rejection) => return path_error(rejection),
+    };
+    if let Err(response) = check_id("customer_id", &customer_id) {
+        return response;
+    }
+    match shared.store().list(&customer_id) {
+        Some(list) => Json(list).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "CUSTOMER_NOT_FOUND",
+            "no customer with this id",
+            "lookup",
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeleteBody {
+    merchant_unique_reference: String,
+    #[serde(default)]
+    merchant_metadata: BTreeMap<String, String>,
+}
+
+fn check_delete_body(body: &[u8]) -> Result<DeleteBody, Response> {
+    let body: DeleteBody = serde_json::from_slice(body)
+        .map_err(|e| invalid(format!("the body is not a valid delete request: {e}")))?;
+    let chars = body.merchant_unique_reference.chars().count();
+    if chars == 0 || chars > 50 {
+        return Err(invalid(
+            "merchant_unique_reference must be 1 to 50 characters",
+        ));
+    }
+    if body.merchant_metadata.len() > 10 {
+        return Err(invalid("merchant_metadata has more than 10 pairs"));
+    }
+    if body
+        .merchant_metadata
+        .iter()
+        .any(|(k, v)| k.chars().count() > 256 || v.chars().count() > 256)
+    {
+        return Err(invalid(
+            "merchant_metadata keys and values are at most 256 characters",
+        ));
+    }
+    Ok(body)
+}
+
+async fn delete_token(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = gate(&shared, &headers).await {
+        return response;
+    }
+    let (customer_id, token_id) = match path {
+        Ok(Path(ids)) => ids,
+        Err(rejection) => return path_error(rejection),
+    };
+    if let Err(response) =
+        check_id("customer_id", &customer_id).and_then(|()| check_id("token_id", &token_id))
+    {
+        return response;
+    }
+    let body = match check_delete_body(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let result = shared
+        .store()
+        .delete(&customer_id, &token_id, &body.merchant_unique_reference);
+    match result {
+        Ok(answer) => Json(answer).into_response(),
+        Err(DeleteRefusal::NoCustomer) => error(
+            StatusCode::NOT_FOUND,
+            "CUSTOMER_NOT_FOUND",
+            "no customer with this id",
+            "lookup",
+        ),
+        Err(DeleteRefusal::NoToken) => error(
+            StatusCode::NOT_FOUND,
+            "TOKEN_NOT_FOUND",
+            "the customer has no token with this id",
+            "lookup",
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    client_id: String,
+    client_secret: String,
+    grant_type: String,
+}
+
+async fn issue_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let unprocessable = |message: &str| {
+        error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INVALID_REQUEST",
+            message,
+            "token",
+        )
+    };
+    let Ok(request) = serde_json::from_slice::<TokenRequest>(&body) else {
+        return unprocessable("client_id, client_secret and grant_type are required");
+    };
+    if request.grant_type != "client_credentials" {
+        return unprocessable("grant_type must be client_credentials");
+    }
+    if request.client_id != shared.config.client_id
+        || request.client_secret != shared.config.client_secret
+    {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "USER_AUTHENTICATION_FAILED",
+            "unknown client id or wrong secret",
+            "token",
+        );
+    }
+    let token = format!("sbx-{}", uuid::Uuid::new_v4().simple());
+    let ttl = shared.config.token_ttl;
+    shared
+        .store()
+        .issued
+        .insert(token.clone(), Instant::now() + ttl);
+    let expires_at = (chrono::Utc::now()
+        + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(1)))
+    .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+    .to_string();
+    let body = match shared.config.token_shape {
+        TokenShape::ExpiresAt => {
+            serde_json::json!({"access_token": token, "expires_at": expires_at})
+        }
+        TokenShape::ExpiresIn => {
+            serde_json::json!({"access_token": token, "expires_in": ttl.as_secs()})
+        }
+        TokenShape::Wrapped => {
+            serde_json::json!({"data": {"access_token": token, "expires_at": expires_at}})
+        }
+    };
+    Json(body).into_response()
+}
+
+/// Default lifetime of issued tokens.
+pub(crate) const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
