@@ -52,6 +52,23 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// A refusal: the response to send instead (boxed, as responses are large).
+pub(crate) struct Rejected(Box<Response>);
+
+impl From<Response> for Rejected {
+    fn from(response: Response) -> Self {
+        Self(Box::new(response))
+    }
+}
+
+impl IntoResponse for Rejected {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+type Handled = Result<Response, Rejected>;
+
 /// The Pine Labs error body.
 fn error(status: StatusCode, code: &str, message: impl Into<String>, step: &str) -> Response {
     let body = ErrorResponse {
@@ -106,7 +123,7 @@ async fn not_found() -> Response {
 }
 
 /// What every API call goes through: latency, faults, auth, header checks.
-async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<(), Rejected> {
     let (latency, fault) = {
         let mut store = shared.store();
         (store.latency, store.faults.pop_front())
@@ -115,7 +132,7 @@ async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
         tokio::time::sleep(latency).await;
     }
     if let Some(fault) = fault {
-        return Err(fault_response(&fault));
+        return Err(fault_response(&fault).into());
     }
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -128,7 +145,8 @@ async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
             "USER_AUTHENTICATION_FAILED",
             "a bearer token is required",
             "authentication",
-        ));
+        )
+        .into());
     };
     let valid = bearer == shared.config.access_token
         || shared
@@ -142,14 +160,15 @@ async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
             "USER_AUTHENTICATION_FAILED",
             "the bearer token is invalid or expired",
             "authentication",
-        ));
+        )
+        .into());
     }
     check_header(headers, "request-id", 1, 50)?;
     check_header(headers, "request-timestamp", 20, 35)?;
     Ok(())
 }
 
-fn check_header(headers: &HeaderMap, name: &str, min: usize, max: usize) -> Result<(), Response> {
+fn check_header(headers: &HeaderMap, name: &str, min: usize, max: usize) -> Result<(), Rejected> {
     let Some(value) = headers.get(name) else {
         return Ok(());
     };
@@ -158,9 +177,7 @@ fn check_header(headers: &HeaderMap, name: &str, min: usize, max: usize) -> Resu
         .map(|v| v.chars().count())
         .unwrap_or(usize::MAX);
     if len < min || len > max {
-        return Err(invalid(format!(
-            "header {name} must be {min} to {max} characters"
-        )));
+        return Err(invalid(format!("header {name} must be {min} to {max} characters")).into());
     }
     Ok(())
 }
@@ -190,41 +207,35 @@ fn fault_response(fault: &Fault) -> Response {
     response
 }
 
-fn check_id(name: &str, id: &str) -> Result<(), Response> {
+fn check_id(name: &str, id: &str) -> Result<(), Rejected> {
     let chars = id.chars().count();
     if chars == 0 || chars > MAX_ID {
-        return Err(invalid(format!("{name} must be 1 to {MAX_ID} characters")));
+        return Err(invalid(format!("{name} must be 1 to {MAX_ID} characters")).into());
     }
     Ok(())
 }
 
-fn path_error(rejection: PathRejection) -> Response {
-    invalid(format!("bad path: {rejection}"))
+fn path_error(rejection: PathRejection) -> Rejected {
+    invalid(format!("bad path: {rejection}")).into()
 }
 
 async fn list_tokens(
     State(shared): State<Arc<Shared>>,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(response) = gate(&shared, &headers).await {
-        return response;
-    }
-    let customer_id = match path {
-        Ok(Path(id)) => id,
-        Err(rejection) => return path_error(rejection),
-    };
-    if let Err(response) = check_id("customer_id", &customer_id) {
-        return response;
-    }
+) -> Handled {
+    gate(&shared, &headers).await?;
+    let Path(customer_id) = path.map_err(path_error)?;
+    check_id("customer_id", &customer_id)?;
     match shared.store().list(&customer_id) {
-        Some(list) => Json(list).into_response(),
-        None => error(
+        Some(list) => Ok(Json(list).into_response()),
+        None => Err(error(
             StatusCode::NOT_FOUND,
             "CUSTOMER_NOT_FOUND",
             "no customer with this id",
             "lookup",
-        ),
+        )
+        .into()),
     }
 }
 
@@ -265,28 +276,17 @@ async fn delete_token(
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    if let Err(response) = gate(&shared, &headers).await {
-        return response;
-    }
-    let (customer_id, token_id) = match path {
-        Ok(Path(ids)) => ids,
-        Err(rejection) => return path_error(rejection),
-    };
-    if let Err(response) =
-        check_id("customer_id", &customer_id).and_then(|()| check_id("token_id", &token_id))
-    {
-        return response;
-    }
-    let body = match check_delete_body(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+) -> Handled {
+    gate(&shared, &headers).await?;
+    let Path((customer_id, token_id)) = path.map_err(path_error)?;
+    check_id("customer_id", &customer_id)?;
+    check_id("token_id", &token_id)?;
+    let body = check_delete_body(&body)?;
     let result = shared
         .store()
         .delete(&customer_id, &token_id, &body.merchant_unique_reference);
-    match result {
-        Ok(answer) => Json(answer).into_response(),
+    let refusal = match result {
+        Ok(answer) => return Ok(Json(answer).into_response()),
         Err(DeleteRefusal::NoCustomer) => error(
             StatusCode::NOT_FOUND,
             "CUSTOMER_NOT_FOUND",
@@ -299,7 +299,8 @@ async fn delete_token(
             "the customer has no token with this id",
             "lookup",
         ),
-    }
+    };
+    Err(refusal.into())
 }
 
 #[derive(Deserialize)]
