@@ -177,7 +177,9 @@ fn check_header(headers: &HeaderMap, name: &str, min: usize, max: usize) -> Resu
         .map(|v| v.chars().count())
         .unwrap_or(usize::MAX);
     if len < min || len > max {
-        return Err(invalid(format!("header {name} must be {min} to {max} characters")).into());
+        return Err(invalid(format!(
+            "header {name} must be {min} to {max} characters"
+        )));
     }
     Ok(())
 }
@@ -210,13 +212,13 @@ fn fault_response(fault: &Fault) -> Response {
 fn check_id(name: &str, id: &str) -> Result<(), Rejected> {
     let chars = id.chars().count();
     if chars == 0 || chars > MAX_ID {
-        return Err(invalid(format!("{name} must be 1 to {MAX_ID} characters")).into());
+        return Err(invalid(format!("{name} must be 1 to {MAX_ID} characters")));
     }
     Ok(())
 }
 
 fn path_error(rejection: PathRejection) -> Rejected {
-    invalid(format!("bad path: {rejection}")).into()
+    invalid(format!("bad path: {rejection}"))
 }
 
 async fn list_tokens(
@@ -247,7 +249,7 @@ struct DeleteBody {
     merchant_metadata: BTreeMap<String, String>,
 }
 
-fn check_delete_body(body: &[u8]) -> Result<DeleteBody, Response> {
+fn check_delete_body(body: &[u8]) -> Result<DeleteBody, Rejected> {
     let body: DeleteBody = serde_json::from_slice(body)
         .map_err(|e| invalid(format!("the body is not a valid delete request: {e}")))?;
     let chars = body.merchant_unique_reference.chars().count();
