@@ -84,13 +84,14 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>, step: &str)
     (status, Json(body)).into_response()
 }
 
-fn invalid(message: impl Into<String>) -> Response {
+fn invalid(message: impl Into<String>) -> Rejected {
     error(
         StatusCode::BAD_REQUEST,
         "INVALID_REQUEST",
         message,
         "validation",
     )
+    .into()
 }
 
 async fn log_request(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
