@@ -1,0 +1,102 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// List and delete Pine Labs Online customer tokens.
+///
+/// Credentials come from the environment: PINELABS_ACCESS_TOKEN (a static
+/// bearer token), or PINELABS_CLIENT_ID and PINELABS_CLIENT_SECRET (client
+/// credentials). --sandbox needs neither.
+///
+/// Exit codes: 0 success; 1 the API answered with an error; 2 invalid input
+/// or usage (nothing was sent); 3 transport, timeout or decode failure.
+#[derive(Debug, Parser)]
+#[command(name = "pinelabs", version)]
+pub struct Cli {
+    /// Pine Labs environment.
+    #[arg(long, value_enum, global = true, default_value_t = Env::Uat)]
+    pub env: Env,
+
+    /// Base URL; wins over --env. Must be https, or http on loopback.
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Start the embedded sandbox in-process and point the client at it.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+
+    /// Print responses as JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Limit on each call, retries included.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// A Pine Labs environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Env {
+    /// UAT (test).
+    Uat,
+    /// Production.
+    Production,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Customer tokens.
+    #[command(subcommand)]
+    Tokens(Tokens),
+    /// Run the sandbox standalone on loopback until interrupted.
+    Sandbox(SandboxArgs),
+    /// Show the whole flow against the embedded sandbox: list, delete, list.
+    Demo,
+}
+
+/// `pinelabs tokens ...`
+#[derive(Debug, Subcommand)]
+pub enum Tokens {
+    /// List every token saved for a customer.
+    List {
+        /// The customer's id.
+        customer_id: String,
+    },
+    /// Delete one token of a customer.
+    Delete(DeleteArgs),
+}
+
+/// `pinelabs tokens delete ...`
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The customer's id.
+    pub customer_id: String,
+    /// The token's id.
+    pub token_id: String,
+    /// Your unique reference of this delete (1 to 50 characters). Reuse it to
+    /// retry the same delete.
+    #[arg(long, value_name = "REF")]
+    pub reference: String,
+    /// Merchant metadata, repeatable (at most 10 pairs).
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub metadata: Vec<(String, String)>,
+}
+
+/// `pinelabs sandbox ...`
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// The loopback port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+}
+
+fn parse_pair(raw: &str) -> Result<(String, String), String> {
+    raw.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("`{raw}` is not KEY=VALUE"))
+}

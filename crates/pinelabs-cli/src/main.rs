@@ -1,0 +1,246 @@
+//! `pinelabs`: the command-line client. See `pinelabs --help`.
+//!
+//! Why these dependencies: `clap` (arguments, help and usage errors with exit
+//! code 2), `comfy-table` (aligned tables), `tracing-subscriber` (logs on
+//! stderr when `RUST_LOG` is set), `tokio` (runtime), and the project's
+//! `pinelabs` client and `pinelabs-sandbox`.
+
+mod cli;
+mod output;
+
+use std::{process::ExitCode, time::Duration};
+
+use clap::Parser;
+use cli::{Cli, Command, Env, Tokens};
+use pinelabs::{Client, DeleteToken, Environment, Error, auth::Credentials};
+use pinelabs_sandbox::Sandbox;
+
+/// Exit code: the API answered with an error.
+const EXIT_API: u8 = 1;
+/// Exit code: invalid input or usage; nothing was sent.
+const EXIT_USAGE: u8 = 2;
+/// Exit code: transport, timeout or decode failure.
+const EXIT_TRANSPORT: u8 = 3;
+
+/// A failure to report: one line on stderr and an exit code.
+struct Failure {
+    code: u8,
+    line: String,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        let code = match &e {
+            Error::Api { .. } | Error::Auth { .. } => EXIT_API,
+            Error::InvalidInput { .. } => EXIT_USAGE,
+            _ => EXIT_TRANSPORT,
+        };
+        Failure {
+            code,
+            line: e.to_string(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_TRANSPORT);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.line);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Sandbox(args) => serve_sandbox(args.port).await,
+        Command::Demo => demo().await,
+        Command::Tokens(tokens) => {
+            // Keep the embedded sandbox alive for the whole command.
+            let sandbox = if cli.sandbox {
+                Some(start_sandbox().await?)
+            } else {
+                None
+            };
+            let client = client(&cli, sandbox.as_ref())?;
+            match tokens {
+                Tokens::List { customer_id } => {
+                    let list = client.list_tokens(customer_id).await?;
+                    println!(
+                        "{}",
+                        if cli.json {
+                            output::json(&list)
+                        } else {
+                            output::tokens_table(&list)
+                        }
+                    );
+                }
+                Tokens::Delete(args) => {
+                    let delete = args
+                        .metadata
+                        .iter()
+                        .fold(DeleteToken::new(&args.reference), |d, (k, v)| {
+                            d.metadata(k, v)
+                        });
+                    let deleted = client
+                        .delete_token(&args.customer_id, &args.token_id, &delete)
+                        .await?;
+                    println!(
+                        "{}",
+                        if cli.json {
+                            output::json(&deleted)
+                        } else {
+                            output::deleted_line(&deleted)
+                        }
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn start_sandbox() -> Result<Sandbox, Failure> {
+    Sandbox::start().await.map_err(|e| Failure {
+        code: EXIT_TRANSPORT,
+        line: format!("cannot start the embedded sandbox: {e}"),
+    })
+}
+
+/// Credentials from the environment; a clear message says what is missing.
+fn credentials_from_env() -> Result<Credentials, Failure> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let missing = |line: &str| Failure {
+        code: EXIT_USAGE,
+        line: line.to_owned(),
+    };
+    if let Some(token) = var("PINELABS_ACCESS_TOKEN") {
+        return Ok(Credentials::access_token(token));
+    }
+    match (var("PINELABS_CLIENT_ID"), var("PINELABS_CLIENT_SECRET")) {
+        (Some(id), Some(secret)) => Ok(Credentials::client_credentials(id, secret)),
+        (Some(_), None) => Err(missing(
+            "PINELABS_CLIENT_SECRET is not set (PINELABS_CLIENT_ID is); set both, or PINELABS_ACCESS_TOKEN",
+        )),
+        (None, Some(_)) => Err(missing(
+            "PINELABS_CLIENT_ID is not set (PINELABS_CLIENT_SECRET is); set both, or PINELABS_ACCESS_TOKEN",
+        )),
+        (None, None) => Err(missing(
+            "no credentials: set PINELABS_ACCESS_TOKEN, or PINELABS_CLIENT_ID and PINELABS_CLIENT_SECRET (or use --sandbox)",
+        )),
+    }
+}
+
+fn client(cli: &Cli, sandbox: Option<&Sandbox>) -> Result<Client, Failure> {
+    let (environment, credentials) = match sandbox {
+        Some(sandbox) => (
+            Environment::Custom(sandbox.base_url()),
+            Credentials::access_token(sandbox.access_token()),
+        ),
+        None => {
+            let environment = match (&cli.base_url, cli.env) {
+                (Some(url), _) => Environment::Custom(url.clone()),
+                (None, Env::Uat) => Environment::Uat,
+                (None, Env::Production) => Environment::Production,
+            };
+            (environment, credentials_from_env()?)
+        }
+    };
+    let total = Duration::from_secs(cli.timeout.max(1));
+    Ok(Client::builder()
+        .environment(environment)
+        .credentials(credentials)
+        .timeout(total)
+        .attempt_timeout(total.min(pinelabs::Timeouts::default().attempt))
+        .build()?)
+}
+
+async fn serve_sandbox(port: u16) -> Result<(), Failure> {
+    let config = pinelabs_sandbox::SandboxConfig::default();
+    let sandbox = Sandbox::start_with(config, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+        .await
+        .map_err(|e| Failure {
+            code: EXIT_TRANSPORT,
+            line: format!("cannot listen on 127.0.0.1:{port}: {e}"),
+        })?;
+    println!("Pine Labs sandbox listening on {}", sandbox.base_url());
+    println!(
+        "  bearer token:       {}",
+        pinelabs_sandbox::SANDBOX_ACCESS_TOKEN
+    );
+    println!(
+        "  client credentials: {} / {}",
+        pinelabs_sandbox::SANDBOX_CLIENT_ID,
+        pinelabs_sandbox::SANDBOX_CLIENT_SECRET
+    );
+    println!(
+        "  seeded customer:    {}",
+        pinelabs_sandbox::SEED_CUSTOMER_ID
+    );
+    println!("Press Ctrl-C to stop.");
+    sandbox
+        .serve_until(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+    Ok(())
+}
+
+async fn demo() -> Result<(), Failure> {
+    use pinelabs::prelude::*;
+    let sandbox = start_sandbox().await?;
+    let client = Client::builder()
+        .base_url(sandbox.base_url())
+        .access_token(sandbox.access_token())
+        .build()?;
+    let customer = pinelabs_sandbox::SEED_CUSTOMER_ID;
+    let token = pinelabs_sandbox::SEED_TOKEN_ID;
+    println!(
+        "Pine Labs Online client demo against the embedded sandbox at {}",
+        sandbox.base_url()
+    );
+    println!("(no network, no credentials; the data is the API documentation's example)\n");
+
+    println!("1. List the tokens saved for customer {customer}");
+    let before = client.list_tokens(customer).await?;
+    println!("{}\n", output::tokens_table(&before));
+
+    let reference = "demo-delete-001";
+    println!("2. Delete token {token} with merchant reference {reference}");
+    let deleted = client
+        .delete_token(customer, token, &DeleteToken::new(reference))
+        .await?;
+    println!("{}\n", output::deleted_line(&deleted));
+    if !deleted.is_deleted() {
+        return Err(Failure {
+            code: EXIT_API,
+            line: "the sandbox did not report the token as deleted".to_owned(),
+        });
+    }
+
+    println!("3. List again: the token is gone");
+    let after = client.list_tokens(customer).await?;
+    println!("{}\n", output::tokens_table(&after));
+
+    println!("Done. Run it yourself: pinelabs --sandbox tokens list {customer}");
+    sandbox.shutdown().await;
+    Ok(())
+}

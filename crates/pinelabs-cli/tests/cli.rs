@@ -1,0 +1,395 @@
+//! End-to-end tests of the `pinelabs` binary against the sandbox (loopback only).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Output, Stdio},
+    time::Duration,
+};
+
+use assert_cmd::cargo::CommandCargoExt;
+use pinelabs_sandbox::{
+    SANDBOX_ACCESS_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SEED_CUSTOMER_ID,
+    SEED_TOKEN_ID, Sandbox,
+};
+
+const WRONG_TOKEN: &str = "wrong-bearer-token-5e7d";
+
+/// The binary with a clean environment (no credentials, no RUST_LOG).
+fn pinelabs() -> std::process::Command {
+    let mut cmd = std::process::Command::cargo_bin("pinelabs").expect("binary built");
+    for var in [
+        "PINELABS_ACCESS_TOKEN",
+        "PINELABS_CLIENT_ID",
+        "PINELABS_CLIENT_SECRET",
+        "RUST_LOG",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+fn run(cmd: &mut std::process::Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("runs");
+    (
+        status.code().expect("exit code"),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+/// Runs the binary while `sandbox` (in this process) keeps serving.
+async fn run_async(mut cmd: std::process::Command) -> (i32, String, String) {
+    tokio::task::spawn_blocking(move || run(&mut cmd))
+        .await
+        .expect("join")
+}
+
+fn redacted() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]");
+    settings.add_filter(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        "[REQUEST-ID]",
+    );
+    settings.add_filter(
+        r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z",
+        "[TIMESTAMP]",
+    );
+    settings
+}
+
+#[test]
+fn sandbox_list_prints_a_table() {
+    let (code, stdout, stderr) =
+        run(pinelabs().args(["--sandbox", "tokens", "list", SEED_CUSTOMER_ID]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    redacted().bind(|| insta::assert_snapshot!("list_table", stdout));
+}
+
+#[test]
+fn sandbox_list_as_json() {
+    let (code, stdout, _) =
+        run(pinelabs().args(["--sandbox", "--json", "tokens", "list", SEED_CUSTOMER_ID]));
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(json["customer_id"], SEED_CUSTOMER_ID);
+    assert_eq!(json["tokens"][0]["token_id"], SEED_TOKEN_ID);
+    assert_eq!(json["tokens"][0]["card_data"]["last4_digit"], "1112");
+}
+
+#[test]
+fn sandbox_delete_prints_the_outcome() {
+    let (code, stdout, stderr) = run(pinelabs().args([
+        "--sandbox",
+        "tokens",
+        "delete",
+        SEED_CUSTOMER_ID,
+        SEED_TOKEN_ID,
+        "--reference",
+        "cli-ref-1",
+        "--metadata",
+        "reason=test",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    redacted().bind(|| insta::assert_snapshot!("delete_line", stdout));
+    let (code, stdout, _) = run(pinelabs().args([
+        "--sandbox",
+        "--json",
+        "tokens",
+        "delete",
+        SEED_CUSTOMER_ID,
+        SEED_TOKEN_ID,
+        "--reference",
+        "cli-ref-2",
+    ]));
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(json["status"], "DELETED");
+    assert_eq!(json["merchant_unique_reference"], "cli-ref-2");
+}
+
+#[test]
+fn demo_narrates_the_whole_flow() {
+    let (code, stdout, stderr) = run(pinelabs().arg("demo"));
+    assert_eq!(code, 0, "{stderr}");
+    redacted().bind(|| insta::assert_snapshot!("demo", stdout));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn static_token_from_env_against_a_running_sandbox_keeps_state_across_commands() {
+    let sandbox = Sandbox::start().await.expect("sandbox");
+    let base = sandbox.base_url();
+    let cmd = |args: &[&str]| {
+        let mut cmd = pinelabs();
+        cmd.env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
+            .arg("--base-url")
+            .arg(&base)
+            .args(args);
+        cmd
+    };
+    let (code, _, stderr) = run_async(cmd(&[
+        "tokens",
+        "delete",
+        SEED_CUSTOMER_ID,
+        SEED_TOKEN_ID,
+        "--reference",
+        "r1",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, _) = run_async(cmd(&["tokens", "list", SEED_CUSTOMER_ID])).await;
+    assert_eq!(code, 0);
+    assert!(stdout.contains("has no tokens"), "{stdout}");
+    assert!(!stdout.contains(SANDBOX_ACCESS_TOKEN) && !stderr.contains(SANDBOX_ACCESS_TOKEN));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn client_credentials_from_env() {
+    let sandbox = Sandbox::start().await.expect("sandbox");
+    let mut cmd = pinelabs();
+    cmd.env("PINELABS_CLIENT_ID", SANDBOX_CLIENT_ID)
+        .env("PINELABS_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
+        .args([
+            "--base-url",
+            &sandbox.base_url(),
+            "tokens",
+            "list",
+            SEED_CUSTOMER_ID,
+        ]);
+    let (code, stdout, stderr) = run_async(cmd).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(SEED_TOKEN_ID));
+    assert!(!stdout.contains(SANDBOX_CLIENT_SECRET) && !stderr.contains(SANDBOX_CLIENT_SECRET));
+    assert!(
+        sandbox
+            .requests()
+            .iter()
+            .any(|r| r.path == "/api/auth/v1/token")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_error_exits_1_with_one_line_and_no_token() {
+    let sandbox = Sandbox::start().await.expect("sandbox");
+    let mut cmd = pinelabs();
+    cmd.env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
+        .args([
+            "--base-url",
+            &sandbox.base_url(),
+            "tokens",
+            "list",
+            "cust-nobody",
+        ]);
+    let (code, stdout, stderr) = run_async(cmd).await;
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("CUSTOMER_NOT_FOUND") && stderr.contains("no customer with this id"),
+        "{stderr}"
+    );
+    let request_id = sandbox.requests()[0]
+        .request_id
+        .clone()
+        .expect("sent a request id");
+    assert!(
+        stderr.contains(&request_id),
+        "the request id is quoted: {stderr}"
+    );
+    redacted().bind(|| insta::assert_snapshot!("api_error", stderr));
+
+    let mut cmd = pinelabs();
+    cmd.env("PINELABS_ACCESS_TOKEN", WRONG_TOKEN).args([
+        "--base-url",
+        &sandbox.base_url(),
+        "tokens",
+        "list",
+        SEED_CUSTOMER_ID,
+    ]);
+    let (code, stdout, stderr) = run_async(cmd).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("401"), "{stderr}");
+    assert!(
+        !stdout.contains(WRONG_TOKEN) && !stderr.contains(WRONG_TOKEN),
+        "the token is never printed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_input_exits_2_and_sends_nothing() {
+    let sandbox = Sandbox::start().await.expect("sandbox");
+    let long = "x".repeat(51);
+    for args in [
+        vec!["tokens", "list", long.as_str()],
+        vec![
+            "tokens",
+            "delete",
+            SEED_CUSTOMER_ID,
+            SEED_TOKEN_ID,
+            "--reference",
+            "",
+        ],
+    ] {
+        let mut cmd = pinelabs();
+        cmd.env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
+            .arg("--base-url")
+            .arg(sandbox.base_url())
+            .args(&args);
+        let (code, _, stderr) = run_async(cmd).await;
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("Nothing was sent"), "{stderr}");
+    }
+    assert!(
+        sandbox.requests().is_empty(),
+        "the sandbox received nothing"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (code, _, stderr) = run(pinelabs().args([
+        "--sandbox",
+        "tokens",
+        "delete",
+        "c",
+        "t",
+        "--reference",
+        "r",
+        "--metadata",
+        "no-equals",
+    ]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("KEY=VALUE"), "{stderr}");
+    let (code, _, _) = run(pinelabs().args(["tokens", "frobnicate"]));
+    assert_eq!(code, 2);
+    let (code, _, stderr) = run(pinelabs().args([
+        "--base-url",
+        "http://pine.example",
+        "--sandbox",
+        "tokens",
+        "list",
+        "c",
+    ]));
+    assert_eq!(code, 1, "--sandbox wins; unknown customer: {stderr}");
+}
+
+#[test]
+fn missing_credentials_are_named() {
+    let (code, _, stderr) = run(pinelabs().args(["tokens", "list", SEED_CUSTOMER_ID]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("PINELABS_ACCESS_TOKEN") && stderr.contains("PINELABS_CLIENT_ID"),
+        "{stderr}"
+    );
+    let (code, _, stderr) =
+        run(pinelabs()
+            .env("PINELABS_CLIENT_ID", "id")
+            .args(["tokens", "list", SEED_CUSTOMER_ID]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("PINELABS_CLIENT_SECRET is not set"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(pinelabs()
+        .env("PINELABS_CLIENT_SECRET", "s3cr3t-value")
+        .args(["tokens", "list", SEED_CUSTOMER_ID]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("PINELABS_CLIENT_ID is not set") && !stderr.contains("s3cr3t-value"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(pinelabs().env("PINELABS_ACCESS_TOKEN", "t").args([
+        "--base-url",
+        "http://pine.example",
+        "tokens",
+        "list",
+        "c",
+    ]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("clear text"), "{stderr}");
+}
+
+#[test]
+fn unreachable_server_exits_3() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let (code, stdout, stderr) = run(pinelabs().env("PINELABS_ACCESS_TOKEN", WRONG_TOKEN).args([
+        "--base-url",
+        &format!("http://127.0.0.1:{port}"),
+        "tokens",
+        "list",
+        "c",
+    ]));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("could not reach Pine Labs"), "{stderr}");
+    assert!(!stdout.contains(WRONG_TOKEN) && !stderr.contains(WRONG_TOKEN));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn timeout_exits_3() {
+    let sandbox = Sandbox::start().await.expect("sandbox");
+    sandbox.set_latency(Duration::from_secs(5));
+    let mut cmd = pinelabs();
+    cmd.env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
+        .args([
+            "--timeout",
+            "1",
+            "--base-url",
+            &sandbox.base_url(),
+            "tokens",
+            "list",
+            SEED_CUSTOMER_ID,
+        ]);
+    let (code, _, stderr) = run_async(cmd).await;
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("no answer from Pine Labs within"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn standalone_sandbox_serves_until_killed() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut child = pinelabs()
+        .args(["sandbox", "--port", &port.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    // Keep the reader (the pipe) open while the sandbox runs.
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    reader.read_line(&mut first).expect("read");
+    assert!(
+        first.contains(&format!("http://127.0.0.1:{port}")),
+        "{first}"
+    );
+    let (code, stdout, stderr) = run(pinelabs()
+        .env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
+        .args([
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "tokens",
+            "list",
+            SEED_CUSTOMER_ID,
+        ]));
+    child.kill().expect("kill");
+    let _ = child.wait();
+    drop(reader);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(SEED_TOKEN_ID));
+}
