@@ -1,7 +1,7 @@
 //! The generated client's hooks, forwarded to a [`Middleware`].
 //!
 //! progenitor calls `ClientHooks::pre` and `ClientHooks::exec` on the
-//! generated [`Client`](crate::Client) for every request. Rust's orphan rule
+//! generated [`Client`] for every request. Rust's orphan rule
 //! means that implementation has to live in this crate, so it is a thin
 //! forwarder: the client's inner value, [`Hooks`], holds an optional
 //! [`Middleware`], and the `pinelabs` wrapper crate provides the real one
