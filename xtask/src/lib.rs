@@ -5,7 +5,7 @@
 //!   a reviewable diff;
 //! * `codegen --check`: fail with a unified diff when the snapshot is stale;
 //! * `lint`: check the spec (OpenAPI 3.0, examples valid, operation ids,
-//!   shared error schema);
+//!   shared error schema) and run Redocly with the committed ruleset;
 //! * `ci`: everything CI runs, in order.
 //!
 //! The functions live in this library so that tests can run them on
@@ -14,6 +14,7 @@
 pub mod ci;
 pub mod codegen;
 pub mod lint;
+pub mod tools;
 
 use std::path::{Path, PathBuf};
 

@@ -63,7 +63,9 @@ pub enum Error {
 
 /// The path of the spec in this repository, `openapi/pinelabs-online.yaml`.
 pub fn spec_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/pinelabs-online.yaml")
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_dir.ancestors().nth(2).unwrap_or(crate_dir);
+    root.join("openapi/pinelabs-online.yaml")
 }
 
 /// Reads the YAML spec into a JSON value (for linting and validation).
