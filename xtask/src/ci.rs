@@ -21,9 +21,9 @@ fn cargo(args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs, in order: format check, clippy (`-D warnings`), spec lint, the
-/// snapshot check, the whole test suite (doctests included) and rustdoc with
-/// warnings denied.
+/// Runs, in order: format check, clippy (`-D warnings`), spec lint (with
+/// Redocly), the snapshot check, the whole test suite (doctests included),
+/// the Prism contract tests, and rustdoc with warnings denied.
 pub fn run() -> anyhow::Result<()> {
     cargo(&["fmt", "--all", "--", "--check"], &[])?;
     cargo(
@@ -42,6 +42,8 @@ pub fn run() -> anyhow::Result<()> {
     println!("==> xtask codegen --check");
     codegen::check(&pinelabs_codegen::spec_path(), &codegen::snapshot_path())?;
     cargo(&["test", "--workspace"], &[])?;
+    println!("==> xtask contract");
+    crate::contract::run()?;
     cargo(
         &["doc", "--workspace", "--no-deps"],
         &[("RUSTDOCFLAGS", "-D warnings")],

@@ -6,6 +6,8 @@
 //! * `codegen --check`: fail with a unified diff when the snapshot is stale;
 //! * `lint`: check the spec (OpenAPI 3.0, examples valid, operation ids,
 //!   shared error schema) and run Redocly with the committed ruleset;
+//! * `contract`: the client and sandbox against Stoplight Prism (mock and
+//!   validating proxy);
 //! * `ci`: everything CI runs, in order.
 //!
 //! The functions live in this library so that tests can run them on
@@ -13,6 +15,7 @@
 
 pub mod ci;
 pub mod codegen;
+pub mod contract;
 pub mod lint;
 pub mod tools;
 

@@ -13,6 +13,7 @@ commands:
                 fail with a unified diff when the snapshot is stale
   lint [--spec PATH]
                 check the OpenAPI spec
+  contract      the client and sandbox against Prism (mock and validating proxy)
   ci            everything CI runs, in order
 ";
 
@@ -43,6 +44,7 @@ fn run(args: &[String]) -> anyhow::Result<()> {
         }
         Some("codegen") => codegen::update(),
         Some("lint") => lint::run(&spec),
+        Some("contract") => xtask::contract::run(),
         Some("ci") => xtask::ci::run(),
         _ => {
             eprint!("{USAGE}");

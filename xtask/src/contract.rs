@@ -1,0 +1,391 @@
+//! `cargo xtask contract`: the client and the sandbox against Stoplight Prism,
+//! an independent implementation of the spec.
+//!
+//! 1. **Prism mock, static**: Prism answers with the spec's examples. The
+//!    wrapper lists and deletes, and every documented error status (asked for
+//!    with `Prefer: code=N`) becomes the right `Error::Api`.
+//! 2. **Prism mock, dynamic** (`-d --seed`): Prism invents bodies from the
+//!    schemas; the wrapper must decode every one.
+//! 3. **Prism proxy** (`prism proxy --errors`) between the wrapper and the
+//!    sandbox: every request the client sends and every response the sandbox
+//!    gives is validated against the spec; a violation turns into an error
+//!    status, and the flows below check exactly which status they expect.
+//!    Prism's log is also scanned for violations.
+//!
+//! Servers listen on free loopback ports, are killed when done, and every
+//! wait is bounded.
+
+use std::{
+    fs::File,
+    net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail, ensure};
+use pinelabs::{Client, DeleteToken, Error, RetryPolicy, prelude::*};
+use pinelabs_sandbox::{Fault, SEED_CUSTOMER_ID, SEED_TOKEN_ID, Sandbox};
+
+use crate::{root, tools};
+
+/// How long a Prism server may take to start.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the whole contract run may take.
+const RUN_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A Prism process, killed on drop.
+struct Prism {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Prism {
+    fn start(args: &[&str], name: &str) -> anyhow::Result<Self> {
+        let prism = tools::npm_bin("prism")?;
+        let port = free_port()?;
+        let log = std::env::temp_dir().join(format!("pinelabs-prism-{name}-{port}.log"));
+        let out = File::create(&log).context("cannot create the Prism log")?;
+        let err = out.try_clone()?;
+        let child = Command::new(prism)
+            .args(args)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .context("cannot start Prism")?;
+        let mut prism = Prism { child, port, log };
+        prism.wait_until_listening()?;
+        println!("contract: Prism {name} on 127.0.0.1:{port}");
+        Ok(prism)
+    }
+
+    fn wait_until_listening(&mut self) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        while started.elapsed() < START_TIMEOUT {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "Prism exited with {status} before listening:\n{}",
+                    self.log_text()
+                );
+            }
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        bail!(
+            "Prism did not listen within {START_TIMEOUT:?}:\n{}",
+            self.log_text()
+        )
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Fails when Prism logged a spec violation.
+    fn assert_no_violations(&self) -> anyhow::Result<()> {
+        // Let Prism flush the lines of the last requests.
+        std::thread::sleep(Duration::from_millis(300));
+        let log = self.log_text();
+        let violations: Vec<&str> = log
+            .lines()
+            .filter(|l| l.to_ascii_lowercase().contains("violation"))
+            .collect();
+        ensure!(
+            violations.is_empty(),
+            "Prism reported spec violations:\n{}",
+            violations.join("\n")
+        );
+        Ok(())
+    }
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
+}
+
+fn make_client(
+    base_url: &str,
+    token: &str,
+    retry: RetryPolicy,
+    http: Option<reqwest::Client>,
+) -> anyhow::Result<Client> {
+    let mut builder = Client::builder()
+        .base_url(base_url)
+        .access_token(token)
+        .retry_policy(retry)
+        .timeout(Duration::from_secs(20));
+    if let Some(http) = http {
+        builder = builder.http_client(http);
+    }
+    Ok(builder.build()?)
+}
+
+/// A reqwest client that asks Prism for a given status.
+fn prefer_code(code: u16) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "prefer",
+        reqwest::header::HeaderValue::try_from(format!("code={code}"))?,
+    );
+    Ok(reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?)
+}
+
+const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
+    (400, "INVALID_REQUEST"),
+    (401, "USER_AUTHENTICATION_FAILED"),
+    (403, "FORBIDDEN"),
+    (404, "NOT_FOUND"),
+    (429, "PAYMENT_RATE_LIMIT"),
+    (500, "INTERNAL_ERROR"),
+    (503, "SERVICE_UNAVAILABLE"),
+];
+
+async fn mock_static(prism: &Prism) -> anyhow::Result<()> {
+    let client = make_client(&prism.url(), "contract-token", RetryPolicy::none(), None)?;
+    let list = client.list_tokens(SEED_CUSTOMER_ID).await?;
+    ensure!(
+        list.find(SEED_TOKEN_ID).is_some(),
+        "the example token is listed"
+    );
+    ensure!(list.total_tokens == Some(1));
+    let deleted = client
+        .delete_token(
+            SEED_CUSTOMER_ID,
+            SEED_TOKEN_ID,
+            &DeleteToken::new("del-ref-001").metadata("tid", "9000990"),
+        )
+        .await?;
+    ensure!(
+        deleted.is_deleted(),
+        "the example delete answer says DELETED"
+    );
+
+    for &(status, code) in DOCUMENTED_ERRORS {
+        let client = make_client(
+            &prism.url(),
+            "contract-token",
+            RetryPolicy::none(),
+            Some(prefer_code(status)?),
+        )?;
+        for result in [
+            client.list_tokens(SEED_CUSTOMER_ID).await.map(|_| ()),
+            client
+                .delete_token(SEED_CUSTOMER_ID, SEED_TOKEN_ID, &DeleteToken::new("r"))
+                .await
+                .map(|_| ()),
+        ] {
+            match result {
+                Err(Error::Api {
+                    status: got,
+                    code: Some(got_code),
+                    ..
+                }) if got == status && got_code == code => {}
+                other => {
+                    bail!("Prism's {status} example should be Error::Api {code}, got {other:?}")
+                }
+            }
+        }
+    }
+    prism.assert_no_violations()?;
+    println!(
+        "contract: mock (examples): list, delete and {} error statuses OK",
+        DOCUMENTED_ERRORS.len()
+    );
+    Ok(())
+}
+
+async fn mock_dynamic(prism: &Prism) -> anyhow::Result<()> {
+    let client = make_client(&prism.url(), "contract-token", RetryPolicy::none(), None)?;
+    const CALLS: usize = 25;
+    for i in 0..CALLS {
+        client
+            .list_tokens(&format!("cust-{i}"))
+            .await
+            .with_context(|| format!("dynamic list #{i} did not decode"))?;
+        client
+            .delete_token(
+                &format!("cust-{i}"),
+                &format!("tok-{i}"),
+                &DeleteToken::new(format!("ref-{i}")),
+            )
+            .await
+            .with_context(|| format!("dynamic delete #{i} did not decode"))?;
+    }
+    prism.assert_no_violations()?;
+    println!("contract: mock (dynamic, seeded): {CALLS} lists and {CALLS} deletes decoded");
+    Ok(())
+}
+
+fn expect_status<T: std::fmt::Debug>(
+    result: pinelabs::Result<T>,
+    status: u16,
+    what: &str,
+) -> anyhow::Result<()> {
+    match result {
+        Err(e) if e.status() == Some(status) => Ok(()),
+        other => bail!("{what}: expected status {status}, got {other:?}"),
+    }
+}
+
+async fn proxy(prism: &Prism, sandbox: &Sandbox) -> anyhow::Result<()> {
+    let fast = RetryPolicy {
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        ..RetryPolicy::default()
+    };
+    let client = make_client(&prism.url(), sandbox.access_token(), fast, None)?;
+
+    let before = client
+        .list_tokens(SEED_CUSTOMER_ID)
+        .await
+        .context("list through the proxy")?;
+    ensure!(before.find(SEED_TOKEN_ID).is_some());
+    let delete = DeleteToken::new("contract-del-1").metadata("reason", "contract test");
+    let deleted = client
+        .delete_token(SEED_CUSTOMER_ID, SEED_TOKEN_ID, &delete)
+        .await
+        .context("delete")?;
+    ensure!(deleted.is_deleted());
+    let after = client
+        .list_tokens(SEED_CUSTOMER_ID)
+        .await
+        .context("list after delete")?;
+    ensure!(after.tokens.is_empty(), "the deleted token is gone");
+    let replay = client
+        .delete_token(SEED_CUSTOMER_ID, SEED_TOKEN_ID, &delete)
+        .await
+        .context("replay")?;
+    ensure!(replay == deleted, "a replay gets the same answer");
+
+    expect_status(
+        client.list_tokens("cust-nobody").await,
+        404,
+        "unknown customer",
+    )?;
+    expect_status(
+        client
+            .delete_token(
+                SEED_CUSTOMER_ID,
+                "token-nobody",
+                &DeleteToken::new("contract-del-2"),
+            )
+            .await,
+        404,
+        "unknown token",
+    )?;
+    let wrong = make_client(&prism.url(), "wrong-token", RetryPolicy::none(), None)?;
+    expect_status(
+        wrong.list_tokens(SEED_CUSTOMER_ID).await,
+        401,
+        "wrong token",
+    )?;
+
+    sandbox.inject_faults(1, Fault::status(503).retry_after(0));
+    client
+        .list_tokens(SEED_CUSTOMER_ID)
+        .await
+        .context("503 then retried")?;
+    sandbox.inject_faults(1, Fault::status(429).retry_after(0));
+    client
+        .list_tokens(SEED_CUSTOMER_ID)
+        .await
+        .context("429 then retried")?;
+    sandbox.inject_faults(1, Fault::status(500));
+    expect_status(
+        client
+            .delete_token(
+                SEED_CUSTOMER_ID,
+                SEED_TOKEN_ID,
+                &DeleteToken::new("contract-del-3"),
+            )
+            .await,
+        500,
+        "delete not retried on 500",
+    )?;
+
+    prism.assert_no_violations()?;
+
+    // Self-check: the proxy really validates. An HTML body is not in the
+    // spec, so Prism must flag it instead of passing it through.
+    sandbox.inject_faults(1, Fault::status(503).html());
+    let flagged = make_client(
+        &prism.url(),
+        sandbox.access_token(),
+        RetryPolicy::none(),
+        None,
+    )?
+    .list_tokens(SEED_CUSTOMER_ID)
+    .await;
+    match flagged {
+        Err(Error::Api {
+            status: 500,
+            excerpt: Some(body),
+            ..
+        }) if body.contains("VIOLATIONS") => {}
+        other => bail!("the proxy should have flagged an HTML body as a violation, got {other:?}"),
+    }
+    let logged = async {
+        while prism.assert_no_violations().is_ok() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), logged)
+        .await
+        .context("Prism's log should show the violation")?;
+    println!("contract: proxy (--errors) client <-> sandbox: every request and response conforms");
+    Ok(())
+}
+
+/// Runs the three contract suites.
+pub fn run() -> anyhow::Result<()> {
+    let spec = pinelabs_codegen::spec_path();
+    let spec = spec.to_string_lossy().into_owned();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        tokio::time::timeout(RUN_TIMEOUT, async {
+            {
+                let prism = Prism::start(&["mock", &spec], "mock")?;
+                mock_static(&prism).await?;
+            }
+            {
+                let prism = Prism::start(
+                    &["mock", &spec, "--dynamic", "--seed", "20261121"],
+                    "dynamic",
+                )?;
+                mock_dynamic(&prism).await?;
+            }
+            let sandbox = Sandbox::start().await?;
+            let prism = Prism::start(&["proxy", &spec, &sandbox.base_url(), "--errors"], "proxy")?;
+            proxy(&prism, &sandbox).await?;
+            drop(prism);
+            sandbox.shutdown().await;
+            anyhow::Ok(())
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("the contract run took longer than {RUN_TIMEOUT:?}"))?
+    })
+}
