@@ -23,7 +23,7 @@ fn cargo(args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
 
 /// Runs, in order: format check, clippy (`-D warnings`), spec lint (with
 /// Redocly), the snapshot check, the whole test suite (doctests included),
-/// the Prism contract tests, and rustdoc with warnings denied.
+/// the Prism contract tests, schemathesis against the sandbox, and rustdoc with warnings denied.
 pub fn run() -> anyhow::Result<()> {
     cargo(&["fmt", "--all", "--", "--check"], &[])?;
     cargo(
@@ -44,6 +44,8 @@ pub fn run() -> anyhow::Result<()> {
     cargo(&["test", "--workspace"], &[])?;
     println!("==> xtask contract");
     crate::contract::run()?;
+    println!("==> xtask schemathesis");
+    crate::schemathesis::run()?;
     cargo(
         &["doc", "--workspace", "--no-deps"],
         &[("RUSTDOCFLAGS", "-D warnings")],

@@ -15,112 +15,29 @@
 //! Servers listen on free loopback ports, are killed when done, and every
 //! wait is bounded.
 
-use std::{
-    fs::File,
-    net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream},
-    path::PathBuf,
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::{process::Command, time::Duration};
 
 use anyhow::{Context, bail, ensure};
 use pinelabs::{Client, DeleteToken, Error, RetryPolicy, prelude::*};
 use pinelabs_sandbox::{Fault, SEED_CUSTOMER_ID, SEED_TOKEN_ID, Sandbox};
 
-use crate::{root, tools};
-
-/// How long a Prism server may take to start.
-const START_TIMEOUT: Duration = Duration::from_secs(60);
+use crate::{
+    root,
+    server::{Server, free_port},
+    tools,
+};
 /// How long the whole contract run may take.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// A Prism process, killed on drop.
-struct Prism {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Prism {
-    fn start(args: &[&str], name: &str) -> anyhow::Result<Self> {
-        let prism = tools::npm_bin("prism")?;
-        let port = free_port()?;
-        let log = std::env::temp_dir().join(format!("pinelabs-prism-{name}-{port}.log"));
-        let out = File::create(&log).context("cannot create the Prism log")?;
-        let err = out.try_clone()?;
-        let child = Command::new(prism)
-            .args(args)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .current_dir(root())
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .context("cannot start Prism")?;
-        let mut prism = Prism { child, port, log };
-        prism.wait_until_listening()?;
-        println!("contract: Prism {name} on 127.0.0.1:{port}");
-        Ok(prism)
-    }
-
-    fn wait_until_listening(&mut self) -> anyhow::Result<()> {
-        let started = Instant::now();
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        while started.elapsed() < START_TIMEOUT {
-            if let Some(status) = self.child.try_wait()? {
-                bail!(
-                    "Prism exited with {status} before listening:\n{}",
-                    self.log_text()
-                );
-            }
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        bail!(
-            "Prism did not listen within {START_TIMEOUT:?}:\n{}",
-            self.log_text()
-        )
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Fails when Prism logged a spec violation.
-    fn assert_no_violations(&self) -> anyhow::Result<()> {
-        // Let Prism flush the lines of the last requests.
-        std::thread::sleep(Duration::from_millis(300));
-        let log = self.log_text();
-        let violations: Vec<&str> = log
-            .lines()
-            .filter(|l| l.to_ascii_lowercase().contains("violation"))
-            .collect();
-        ensure!(
-            violations.is_empty(),
-            "Prism reported spec violations:\n{}",
-            violations.join("\n")
-        );
-        Ok(())
-    }
-}
-
-impl Drop for Prism {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
-        .local_addr()?
-        .port())
+/// Starts Prism with `args` on a free loopback port.
+fn start_prism(args: &[&str], name: &str) -> anyhow::Result<Server> {
+    let port = free_port()?;
+    let mut command = Command::new(tools::npm_bin("prism")?);
+    command
+        .args(args)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .current_dir(root());
+    Server::spawn(command, port, &format!("prism-{name}"))
 }
 
 fn make_client(
@@ -162,7 +79,7 @@ const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
     (503, "SERVICE_UNAVAILABLE"),
 ];
 
-async fn mock_static(prism: &Prism) -> anyhow::Result<()> {
+async fn mock_static(prism: &Server) -> anyhow::Result<()> {
     let client = make_client(&prism.url(), "contract-token", RetryPolicy::none(), None)?;
     let list = client.list_tokens(SEED_CUSTOMER_ID).await?;
     ensure!(
@@ -216,7 +133,7 @@ async fn mock_static(prism: &Prism) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn mock_dynamic(prism: &Prism) -> anyhow::Result<()> {
+async fn mock_dynamic(prism: &Server) -> anyhow::Result<()> {
     let client = make_client(&prism.url(), "contract-token", RetryPolicy::none(), None)?;
     const CALLS: usize = 25;
     for i in 0..CALLS {
@@ -249,7 +166,7 @@ fn expect_status<T: std::fmt::Debug>(
     }
 }
 
-async fn proxy(prism: &Prism, sandbox: &Sandbox) -> anyhow::Result<()> {
+async fn proxy(prism: &Server, sandbox: &Sandbox) -> anyhow::Result<()> {
     let fast = RetryPolicy {
         initial_backoff: Duration::from_millis(5),
         max_backoff: Duration::from_millis(20),
@@ -368,18 +285,18 @@ pub fn run() -> anyhow::Result<()> {
     runtime.block_on(async {
         tokio::time::timeout(RUN_TIMEOUT, async {
             {
-                let prism = Prism::start(&["mock", &spec], "mock")?;
+                let prism = start_prism(&["mock", &spec], "mock")?;
                 mock_static(&prism).await?;
             }
             {
-                let prism = Prism::start(
+                let prism = start_prism(
                     &["mock", &spec, "--dynamic", "--seed", "20261121"],
                     "dynamic",
                 )?;
                 mock_dynamic(&prism).await?;
             }
             let sandbox = Sandbox::start().await?;
-            let prism = Prism::start(&["proxy", &spec, &sandbox.base_url(), "--errors"], "proxy")?;
+            let prism = start_prism(&["proxy", &spec, &sandbox.base_url(), "--errors"], "proxy")?;
             proxy(&prism, &sandbox).await?;
             drop(prism);
             sandbox.shutdown().await;

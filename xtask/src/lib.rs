@@ -8,6 +8,8 @@
 //!   shared error schema) and run Redocly with the committed ruleset;
 //! * `contract`: the client and sandbox against Stoplight Prism (mock and
 //!   validating proxy);
+//! * `schemathesis`: schemathesis with every check against a standalone
+//!   sandbox;
 //! * `ci`: everything CI runs, in order.
 //!
 //! The functions live in this library so that tests can run them on
@@ -17,6 +19,8 @@ pub mod ci;
 pub mod codegen;
 pub mod contract;
 pub mod lint;
+pub mod schemathesis;
+pub mod server;
 pub mod tools;
 
 use std::path::{Path, PathBuf};

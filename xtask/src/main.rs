@@ -14,6 +14,7 @@ commands:
   lint [--spec PATH]
                 check the OpenAPI spec
   contract      the client and sandbox against Prism (mock and validating proxy)
+  schemathesis  schemathesis (--checks all, fixed seed) against the standalone sandbox
   ci            everything CI runs, in order
 ";
 
@@ -45,6 +46,7 @@ fn run(args: &[String]) -> anyhow::Result<()> {
         Some("codegen") => codegen::update(),
         Some("lint") => lint::run(&spec),
         Some("contract") => xtask::contract::run(),
+        Some("schemathesis") => xtask::schemathesis::run(),
         Some("ci") => xtask::ci::run(),
         _ => {
             eprint!("{USAGE}");
