@@ -97,7 +97,29 @@ macro_rules! open_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_str(OpenEnumVisitor(stringify!($name))).map(|s| Self::parse(&s))
+                struct Visitor;
+
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str(concat!("a string value of ", stringify!($name)))
+                    }
+
+                    // A known value allocates nothing; an unknown one is kept.
+                    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<$name, E> {
+                        Ok($name::parse(value))
+                    }
+
+                    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<$name, E> {
+                        Ok(match $name::parse(&value) {
+                            $name::Unknown(_) => $name::Unknown(value),
+                            known => known,
+                        })
+                    }
+                }
+
+                deserializer.deserialize_str(Visitor)
             }
         }
 
@@ -111,25 +133,6 @@ macro_rules! open_enum {
             }
         }
     };
-}
-
-/// Accepts a string (borrowed or owned) and nothing else.
-struct OpenEnumVisitor(&'static str);
-
-impl serde::de::Visitor<'_> for OpenEnumVisitor {
-    type Value = String;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a string value of {}", self.0)
-    }
-
-    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<String, E> {
-        Ok(value.to_owned())
-    }
-
-    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<String, E> {
-        Ok(value)
-    }
 }
 
 /// The JSON schema of an open enum: any string, with the known values as examples.

@@ -275,7 +275,17 @@ async fn map_error<T: DeserializeOwned>(error: ApiError, call: &Call, request_id
                 retry_after,
                 request_id,
             },
-            _ => decode_error::<T>(&bytes, &e, token, request_id),
+            _ => match decode_with_path::<T>(&bytes, token, Some(request_id.clone())) {
+                Err(decode) => decode,
+                // serde_path_to_error accepted what serde_json refused:
+                // report serde_json's own message.
+                Ok(_) => Error::Decode {
+                    path: ".".to_owned(),
+                    message: e.to_string(),
+                    excerpt: excerpt(&bytes, &[token]),
+                    request_id: Some(request_id),
+                },
+            },
         },
         pinelabs_api::Error::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
@@ -325,24 +335,41 @@ async fn map_error<T: DeserializeOwned>(error: ApiError, call: &Call, request_id
     }
 }
 
-/// A 2xx body that does not decode: find the field path with serde_path_to_error.
-fn decode_error<T: DeserializeOwned>(
+/// Decodes a JSON body into `T`, or says where it went wrong.
+///
+/// The client decodes every success body this way; it is public so that
+/// stored or captured bodies can be decoded with the same rules. A failure is
+/// [`Error::Decode`] with the JSON path of the offending field (found with
+/// `serde_path_to_error`), e.g. `tokens[0].expired_at`.
+///
+/// ```
+/// use pinelabs::{Error, types::CustomerTokens};
+///
+/// let body = br#"{"customer_id": "c", "tokens": [{"token_id": "t", "expired_at": "soon"}]}"#;
+/// match pinelabs::decode_json::<CustomerTokens>(body) {
+///     Err(Error::Decode { path, .. }) => assert_eq!(path, "tokens[0].expired_at"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    decode_with_path(bytes, "", None)
+}
+
+fn decode_with_path<T: DeserializeOwned>(
     bytes: &[u8],
-    original: &serde_json::Error,
     token: &str,
-    request_id: String,
-) -> Error {
+    request_id: Option<String>,
+) -> Result<T> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => (e.path().to_string(), e.inner().to_string()),
-        Ok(_) => (".".to_owned(), original.to_string()),
-    };
-    Error::Decode {
+    let decoded = serde_path_to_error::deserialize::<_, T>(&mut de)
+        .map_err(|e| (e.path().to_string(), e.into_inner()))
+        .and_then(|value| de.end().map(|()| value).map_err(|e| (".".to_owned(), e)));
+    decoded.map_err(|(path, e)| Error::Decode {
         path,
-        message,
+        message: e.to_string(),
         excerpt: excerpt(bytes, &[token]),
         request_id,
-    }
+    })
 }
 
 /// Builds a [`Client`]; see [`Client::builder`].

@@ -79,17 +79,19 @@ pub enum Error {
 
     /// A success response did not match the expected shape.
     #[error(
-        "cannot decode Pine Labs' answer at `{path}`: {message}; body starts with {excerpt:?}. Report it with the request id {request_id}"
+        "cannot decode Pine Labs' answer at `{path}`: {message}; body starts with {excerpt:?}. Report it to the client's maintainers{}",
+        request_id.as_ref().map(|id| format!(" with the request id {id}")).unwrap_or_default()
     )]
     Decode {
-        /// The JSON path of the field that failed, e.g. `tokens[0].expired_at`.
+        /// The JSON path of the field that failed, e.g. `tokens[0].expired_at`
+        /// (`.` when the body is not JSON at all).
         path: String,
         /// What was wrong there.
         message: String,
         /// The start of the body.
         excerpt: String,
-        /// The `Request-ID` of the call.
-        request_id: String,
+        /// The `Request-ID` of the call; `None` from [`decode_json`](crate::decode_json).
+        request_id: Option<String>,
     },
 
     /// An input was rejected before anything was sent.
@@ -142,8 +144,8 @@ impl Error {
         match self {
             Error::Api { request_id, .. }
             | Error::Timeout { request_id, .. }
-            | Error::Transport { request_id, .. }
-            | Error::Decode { request_id, .. } => Some(request_id),
+            | Error::Transport { request_id, .. } => Some(request_id),
+            Error::Decode { request_id, .. } => request_id.as_deref(),
             Error::Auth { .. } | Error::InvalidInput { .. } => None,
         }
     }

@@ -71,7 +71,7 @@ pub mod ext;
 mod transport;
 pub mod validate;
 
-pub use client::{Client, ClientBuilder, DeleteToken, USER_AGENT};
+pub use client::{Client, ClientBuilder, DeleteToken, USER_AGENT, decode_json};
 pub use config::{Environment, PRODUCTION_BASE_URL, RetryPolicy, Timeouts, UAT_BASE_URL};
 pub use error::{Error, Result};
 

@@ -1,0 +1,177 @@
+//! Arbitrary mutations of the documented bodies never panic the decoder:
+//! the result is a value or `Error::Decode` with a field path.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{DELETE_200, LIST_200};
+use pinelabs::{
+    Error, decode_json,
+    types::{CustomerTokens, DeletedToken, ErrorResponse},
+};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+/// Every JSON pointer inside `value`, the root included.
+fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+    out.push(at.clone());
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                pointers(
+                    v,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                pointers(v, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Arbitrary JSON values, nested a little.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        ".*".prop_map(Value::from),
+        Just(json!("2024-10-04T13:11:29.645591Z")),
+        Just(json!("ACTIVE")),
+        Just(json!("")),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            prop::collection::btree_map(".{0,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Replace(usize, Value),
+    Remove(usize),
+    Insert(usize, String, Value),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        (any::<usize>(), any_json()).prop_map(|(i, v)| Mutation::Replace(i, v)),
+        any::<usize>().prop_map(Mutation::Remove),
+        (any::<usize>(), ".{0,12}", any_json()).prop_map(|(i, k, v)| Mutation::Insert(i, k, v)),
+    ]
+}
+
+fn apply(doc: &mut Value, mutation: &Mutation) {
+    let mut all = Vec::new();
+    pointers(doc, String::new(), &mut all);
+    let pick = |i: usize| all[i % all.len()].clone();
+    match mutation {
+        Mutation::Replace(i, v) => {
+            if let Some(slot) = doc.pointer_mut(&pick(*i)) {
+                *slot = v.clone();
+            }
+        }
+        Mutation::Remove(i) => {
+            let target = pick(*i);
+            if let Some((parent, key)) = target.rsplit_once('/') {
+                match doc.pointer_mut(parent) {
+                    Some(Value::Object(map)) => {
+                        map.remove(&key.replace("~1", "/").replace("~0", "~"));
+                    }
+                    Some(Value::Array(items)) => {
+                        if let Ok(index) = key.parse::<usize>() {
+                            if index < items.len() {
+                                items.remove(index);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Mutation::Insert(i, key, v) => {
+            if let Some(Value::Object(map)) = doc.pointer_mut(&pick(*i)) {
+                map.insert(key.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// Decoding either works or fails as `Error::Decode` with a path.
+fn check<T: serde::de::DeserializeOwned + std::fmt::Debug>(
+    bytes: &[u8],
+) -> Result<(), TestCaseError> {
+    match decode_json::<T>(bytes) {
+        Ok(_) => Ok(()),
+        Err(Error::Decode {
+            path,
+            message,
+            request_id,
+            ..
+        }) => {
+            prop_assert!(!path.is_empty(), "a decode error names a path");
+            prop_assert!(!message.is_empty());
+            prop_assert!(request_id.is_none());
+            Ok(())
+        }
+        Err(other) => Err(TestCaseError::fail(format!("unexpected error {other:?}"))),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn mutated_list_bodies_decode_or_name_the_field(mutations in prop::collection::vec(mutation(), 1..5)) {
+        let mut doc: Value = serde_json::from_str(LIST_200).expect("fixture");
+        for m in &mutations {
+            apply(&mut doc, m);
+        }
+        check::<CustomerTokens>(&serde_json::to_vec(&doc).expect("serialises"))?;
+    }
+
+    #[test]
+    fn mutated_delete_and_error_bodies_decode_or_name_the_field(mutations in prop::collection::vec(mutation(), 1..4)) {
+        let mut doc: Value = serde_json::from_str(DELETE_200).expect("fixture");
+        for m in &mutations {
+            apply(&mut doc, m);
+        }
+        let bytes = serde_json::to_vec(&doc).expect("serialises");
+        check::<DeletedToken>(&bytes)?;
+        check::<ErrorResponse>(&bytes)?;
+    }
+
+    #[test]
+    fn truncated_or_corrupted_bytes_are_decode_errors(cut in any::<usize>(), flip in any::<usize>(), byte in any::<u8>()) {
+        let mut bytes = LIST_200.as_bytes().to_vec();
+        let i = flip % bytes.len();
+        bytes[i] = byte;
+        check::<CustomerTokens>(&bytes)?;
+        check::<CustomerTokens>(&LIST_200.as_bytes()[..cut % LIST_200.len()])?;
+    }
+}
+
+#[test]
+fn the_path_points_at_the_broken_field() {
+    let mut doc: Value = serde_json::from_str(LIST_200).expect("fixture");
+    doc["tokens"][0]["card_data"]["emi"] = json!("yes");
+    match decode_json::<CustomerTokens>(&serde_json::to_vec(&doc).expect("json")) {
+        Err(Error::Decode { path, .. }) => assert_eq!(path, "tokens[0].card_data.emi"),
+        other => panic!("{other:?}"),
+    }
+    match decode_json::<CustomerTokens>(b"{\"customer_id\": \"c\", \"tokens\": []} trailing") {
+        Err(Error::Decode { path, .. }) => assert_eq!(path, "."),
+        other => panic!("{other:?}"),
+    }
+}
