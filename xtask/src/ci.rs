@@ -53,3 +53,21 @@ pub fn run() -> anyhow::Result<()> {
     println!("==> ci: all green");
     Ok(())
 }
+
+/// `cargo xtask load`: the ignored load test, in release mode, with its report.
+pub fn load() -> anyhow::Result<()> {
+    cargo(
+        &[
+            "test",
+            "--release",
+            "-p",
+            "pinelabs",
+            "--test",
+            "load",
+            "--",
+            "--ignored",
+            "--nocapture",
+        ],
+        &[],
+    )
+}

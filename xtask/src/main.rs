@@ -15,6 +15,7 @@ commands:
                 check the OpenAPI spec
   contract      the client and sandbox against Prism (mock and validating proxy)
   schemathesis  schemathesis (--checks all, fixed seed) against the standalone sandbox
+  load          10,000 calls at concurrency 100 through the wrapper against the sandbox
   ci            everything CI runs, in order
 ";
 
@@ -47,6 +48,7 @@ fn run(args: &[String]) -> anyhow::Result<()> {
         Some("lint") => lint::run(&spec),
         Some("contract") => xtask::contract::run(),
         Some("schemathesis") => xtask::schemathesis::run(),
+        Some("load") => xtask::ci::load(),
         Some("ci") => xtask::ci::run(),
         _ => {
             eprint!("{USAGE}");
