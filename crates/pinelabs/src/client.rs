@@ -362,7 +362,7 @@ fn decode_with_path<T: DeserializeOwned>(
 ) -> Result<T> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let decoded = serde_path_to_error::deserialize::<_, T>(&mut de)
-        .map_err(|e| (e.path().to_string(), e.into_inner()))
+        .map_err(|e| (render_path(e.path()), e.into_inner()))
         .and_then(|value| de.end().map(|()| value).map_err(|e| (".".to_owned(), e)));
     decoded.map_err(|(path, e)| Error::Decode {
         path,
@@ -370,6 +370,31 @@ fn decode_with_path<T: DeserializeOwned>(
         excerpt: excerpt(bytes, &[token]),
         request_id,
     })
+}
+
+/// A JSON path such as `tokens[0].expired_at`; `.` for the root. Keys that
+/// would be ambiguous in dotted form (empty, or with `.`, `[`, `]` or `"`)
+/// are written `["key"]`.
+fn render_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if key.is_empty() || key.contains(['.', '[', ']', '"']) {
+                    out.push_str(&format!("[{key:?}]"));
+                } else {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(key);
+                }
+            }
+            Segment::Unknown => out.push_str(".?"),
+        }
+    }
+    if out.is_empty() { ".".to_owned() } else { out }
 }
 
 /// Builds a [`Client`]; see [`Client::builder`].

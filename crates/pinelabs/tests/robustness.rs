@@ -170,6 +170,19 @@ fn the_path_points_at_the_broken_field() {
         Err(Error::Decode { path, .. }) => assert_eq!(path, "tokens[0].card_data.emi"),
         other => panic!("{other:?}"),
     }
+    // Found by the cargo-fuzz target: an error inside an empty key.
+    match decode_json::<CustomerTokens>(b"{\n\"\":ken_id\": ") {
+        Err(Error::Decode { path, .. }) => assert_eq!(path, r#"[""]"#),
+        other => panic!("{other:?}"),
+    }
+    match decode_json::<CustomerTokens>(
+        br#"{"customer_id": "c", "tokens": [{"token_id": "t", "merchant_metadata": {"a.b": 1}}]}"#,
+    ) {
+        Err(Error::Decode { path, .. }) => {
+            assert_eq!(path, r#"tokens[0].merchant_metadata["a.b"]"#)
+        }
+        other => panic!("{other:?}"),
+    }
     match decode_json::<CustomerTokens>(b"{\"customer_id\": \"c\", \"tokens\": []} trailing") {
         Err(Error::Decode { path, .. }) => assert_eq!(path, "."),
         other => panic!("{other:?}"),
