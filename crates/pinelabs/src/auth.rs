@@ -25,6 +25,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -38,39 +39,67 @@ pub const TOKEN_PATH: &str = "/api/auth/v1/token";
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 /// A bearer token and, if known, when to stop using it.
+///
+/// Cheap to clone (shared). The `Authorization` header value is built once,
+/// marked sensitive, when the token is created.
 #[derive(Clone)]
 pub struct AccessToken {
+    inner: Arc<TokenInner>,
+}
+
+struct TokenInner {
     secret: SecretString,
+    /// `Bearer <secret>`, sensitive; `None` if the token cannot be a header.
+    bearer: Option<HeaderValue>,
     refresh_at: Option<Instant>,
 }
 
 impl AccessToken {
     /// A token with no known expiry: it is used until a call answers `401`.
     pub fn new(secret: impl Into<String>) -> Self {
-        Self {
-            secret: SecretString::from(secret.into()),
-            refresh_at: None,
-        }
+        Self::from_parts(SecretString::from(secret.into()), None)
     }
 
     /// A token that expires `lifetime` from now. It is considered stale
     /// [`REFRESH_MARGIN`] before that (or at half its lifetime, if shorter).
     pub fn expiring_in(secret: impl Into<String>, lifetime: Duration) -> Self {
+        Self::from_parts(
+            SecretString::from(secret.into()),
+            Some(refresh_deadline(lifetime)),
+        )
+    }
+
+    fn from_parts(secret: SecretString, refresh_at: Option<Instant>) -> Self {
+        let bearer = HeaderValue::try_from(format!("Bearer {}", secret.expose_secret()))
+            .ok()
+            .map(|mut value| {
+                value.set_sensitive(true);
+                value
+            });
         Self {
-            secret: SecretString::from(secret.into()),
-            refresh_at: Some(refresh_deadline(lifetime)),
+            inner: Arc::new(TokenInner {
+                secret,
+                bearer,
+                refresh_at,
+            }),
         }
     }
 
     /// The token itself. Handle with care: never log it.
     pub fn expose_secret(&self) -> &str {
-        self.secret.expose_secret()
+        self.inner.secret.expose_secret()
+    }
+
+    /// The `Authorization: Bearer ...` value, marked sensitive; `None` when
+    /// the token has characters a header cannot carry.
+    pub(crate) fn bearer_header(&self) -> Option<HeaderValue> {
+        self.inner.bearer.clone()
     }
 
     /// Whether the token can still be used (it is not within the refresh
     /// margin of its expiry).
     pub fn is_fresh(&self) -> bool {
-        self.refresh_at.is_none_or(|at| Instant::now() < at)
+        self.inner.refresh_at.is_none_or(|at| Instant::now() < at)
     }
 
     fn same_secret(&self, other: &AccessToken) -> bool {
@@ -85,6 +114,7 @@ impl fmt::Debug for AccessToken {
             .field(
                 "fresh_for",
                 &self
+                    .inner
                     .refresh_at
                     .map(|at| at.saturating_duration_since(Instant::now())),
             )
@@ -187,10 +217,9 @@ impl Credentials {
         base_url: &str,
     ) -> Arc<dyn TokenProvider> {
         match self {
-            Credentials::AccessToken(secret) => Arc::new(StaticToken(AccessToken {
-                secret,
-                refresh_at: None,
-            })),
+            Credentials::AccessToken(secret) => {
+                Arc::new(StaticToken(AccessToken::from_parts(secret, None)))
+            }
             Credentials::ClientCredentials {
                 client_id,
                 client_secret,
@@ -363,10 +392,10 @@ impl ClientCredentials {
             }
         };
         let lifetime = body.lifetime().map_err(|e| fail(e, Some(status)))?;
-        Ok(AccessToken {
-            refresh_at: lifetime.map(refresh_deadline),
-            secret: body.access_token,
-        })
+        Ok(AccessToken::from_parts(
+            body.access_token,
+            lifetime.map(refresh_deadline),
+        ))
     }
 }
 
@@ -433,6 +462,7 @@ mod tests {
     fn refresh_is_scheduled_60s_before_expiry() {
         let token = AccessToken::expiring_in("t", Duration::from_secs(3600));
         let refresh_in = token
+            .inner
             .refresh_at
             .map(|at| at.saturating_duration_since(Instant::now()));
         assert!(
@@ -442,6 +472,7 @@ mod tests {
         // A token shorter-lived than twice the margin is refreshed at half-life.
         let short = AccessToken::expiring_in("t", Duration::from_secs(100));
         let refresh_in = short
+            .inner
             .refresh_at
             .map(|at| at.saturating_duration_since(Instant::now()));
         assert!(

@@ -167,12 +167,9 @@ impl Client {
             &RequestTimestamp,
         ) -> std::result::Result<ResponseValue<T>, ApiError>,
     ) -> Result<T> {
-        let request_id = uuid::Uuid::new_v4().to_string();
-        let timestamp = chrono::Utc::now()
-            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-            .to_string();
+        let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let (Ok(rid), Ok(ts)) = (
-            RequestId::try_from(request_id.clone()),
+            RequestId::try_from(uuid::Uuid::new_v4().to_string()),
             RequestTimestamp::try_from(timestamp),
         ) else {
             return Err(Error::invalid(
@@ -186,7 +183,7 @@ impl Client {
             operation = op.id,
             http.method = op.method,
             http.route = op.route,
-            request_id = %request_id,
+            request_id = rid.as_str(),
             http.status_code = field::Empty,
             attempts = field::Empty,
             latency_ms = field::Empty,
@@ -195,7 +192,8 @@ impl Client {
             op,
             auth: self.shared.auth.clone(),
             policy: self.shared.retry,
-            attempt_timeout: self.shared.timeouts.attempt,
+            timeouts: self.shared.timeouts,
+            deadline: std::time::Instant::now() + self.shared.timeouts.total,
             user_agent: self.shared.user_agent.clone(),
             outcome: Default::default(),
         });
@@ -206,19 +204,20 @@ impl Client {
         );
 
         let started = std::time::Instant::now();
-        let total = self.shared.timeouts.total;
+        // The total timeout is enforced inside the middleware (see
+        // `Call::deadline`), so no extra timer wraps the call.
         let result = async {
-            match tokio::time::timeout(total, send(&api, &rid, &ts)).await {
-                Ok(Ok(value)) => Ok(value.into_inner()),
-                Ok(Err(e)) => Err(map_error::<T>(e, &call, &request_id).await),
-                Err(_elapsed) => Err(Error::Timeout {
-                    after: total,
-                    request_id: request_id.clone(),
-                }),
+            match send(&api, &rid, &ts).await {
+                Ok(value) => Ok(value.into_inner()),
+                Err(e) => Err(map_error::<T>(e, &call, &rid).await),
             }
-        }
-        .instrument(span.clone())
-        .await;
+        };
+        // Entering a span on every poll costs even when nobody listens.
+        let result = if span.is_disabled() {
+            result.await
+        } else {
+            result.instrument(span.clone()).await
+        };
 
         let outcome = call.outcome();
         if let Some(status) = outcome.status {
@@ -238,15 +237,22 @@ impl Client {
 /// Turns the generated client's error into ours, using what the middleware saw.
 async fn map_error<T: DeserializeOwned>(error: ApiError, call: &Call, request_id: &str) -> Error {
     let request_id = request_id.to_owned();
-    let (status, retry_after, auth_error, token) = {
+    let (status, retry_after, auth_error, token, deadline_hit) = {
         let mut outcome = call.outcome();
         (
             outcome.status,
             outcome.retry_after,
             outcome.auth_error.take(),
             outcome.token.clone(),
+            outcome.deadline_hit,
         )
     };
+    if deadline_hit && status.is_none() {
+        return Error::Timeout {
+            after: call.timeouts.total,
+            request_id,
+        };
+    }
     if let Some(auth_error) = auth_error {
         return auth_error;
     }
@@ -316,7 +322,7 @@ async fn map_error<T: DeserializeOwned>(error: ApiError, call: &Call, request_id
         | pinelabs_api::Error::InvalidUpgrade(e) => {
             if e.is_timeout() {
                 Error::Timeout {
-                    after: call.attempt_timeout,
+                    after: call.timeouts.attempt,
                     request_id,
                 }
             } else {
@@ -510,6 +516,10 @@ impl ClientBuilder {
             Some(http) => http,
             None => reqwest::Client::builder()
                 .connect_timeout(self.timeouts.connect)
+                // Retries are this crate's job (with idempotency rules), so
+                // reqwest's own protocol-level retry is off; that also saves
+                // it cloning every request. (HTTP/1 only: nothing to nack.)
+                .retry(reqwest::retry::never().max_retries_per_request(0))
                 .build()
                 .map_err(|e| Error::Transport {
                     message: "the HTTP client could not be built".to_owned(),

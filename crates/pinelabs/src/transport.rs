@@ -14,7 +14,7 @@
 
 use std::{
     sync::{Arc, Mutex},
-    time::{Duration, SystemTime},
+    time::{Duration, Instant, SystemTime},
 };
 
 use pinelabs_api::hooks::{BoxFuture, Middleware};
@@ -25,7 +25,7 @@ use reqwest::{
 
 use crate::{
     auth::{AccessToken, TokenProvider},
-    config::RetryPolicy,
+    config::{RetryPolicy, Timeouts},
     error::Error,
 };
 
@@ -86,6 +86,8 @@ pub(crate) struct Outcome {
     pub auth_error: Option<Error>,
     /// The token last sent (for redaction and invalidation).
     pub token: Option<AccessToken>,
+    /// Whether the call's total deadline cut an attempt or the token fetch short.
+    pub deadline_hit: bool,
 }
 
 /// One call's middleware: created per call so that its [`Outcome`] is the
@@ -95,7 +97,12 @@ pub(crate) struct Call {
     pub op: &'static Operation,
     pub auth: Arc<dyn TokenProvider>,
     pub policy: RetryPolicy,
-    pub attempt_timeout: Duration,
+    pub timeouts: Timeouts,
+    /// When the whole call must be over: `timeouts.total` after it started.
+    /// Every attempt's reqwest timeout (which also covers reading the body)
+    /// is clipped to it, and no backoff sleeps past it, so no separate timer
+    /// wraps the call.
+    pub deadline: Instant,
     pub user_agent: HeaderValue,
     pub outcome: Mutex<Outcome>,
 }
@@ -106,14 +113,43 @@ impl Call {
     }
 
     fn authorize(&self, request: &mut reqwest::Request, token: AccessToken) -> Result<(), String> {
-        let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
-            .map_err(|_| {
-                "the access token contains characters not allowed in a header".to_owned()
-            })?;
-        value.set_sensitive(true);
+        let value = token.bearer_header().ok_or_else(|| {
+            "the access token contains characters not allowed in a header".to_owned()
+        })?;
         request.headers_mut().insert(AUTHORIZATION, value);
         self.outcome().token = Some(token);
         Ok(())
+    }
+
+    /// Time left before the deadline.
+    fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// A token from the provider, bounded by the deadline.
+    async fn token(&self) -> Result<AccessToken, Error> {
+        let mut fetch = self.auth.token();
+        // A cached token is ready at once: no timer needed for it.
+        let first = {
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            fetch.as_mut().poll(&mut cx)
+        };
+        if let std::task::Poll::Ready(result) = first {
+            return result;
+        }
+        match tokio::time::timeout(self.remaining(), fetch).await {
+            Ok(result) => result,
+            Err(_elapsed) => {
+                self.outcome().deadline_hit = true;
+                Err(Error::Auth {
+                    reason: format!(
+                        "no access token within the call's {:?} timeout",
+                        self.timeouts.total
+                    ),
+                    status: None,
+                })
+            }
+        }
     }
 
     /// After a 401: drop the rejected token and fetch another, if the
@@ -125,7 +161,7 @@ impl Call {
         if !self.auth.invalidate(&rejected) {
             return false;
         }
-        match self.auth.token().await {
+        match self.token().await {
             Ok(fresh) => match self.authorize(request, fresh) {
                 Ok(()) => true,
                 Err(reason) => {
@@ -187,8 +223,7 @@ impl Middleware for Call {
             request
                 .headers_mut()
                 .insert(USER_AGENT, self.user_agent.clone());
-            *request.timeout_mut() = Some(self.attempt_timeout);
-            match self.auth.token().await {
+            match self.token().await {
                 Ok(token) => self.authorize(request, token),
                 Err(e) => {
                     self.outcome().auth_error = Some(e);
@@ -208,6 +243,16 @@ impl Middleware for Call {
             let mut retries = 0;
             let mut refreshed = false;
             loop {
+                // The attempt's timeout, clipped to the call's deadline (at
+                // least 1 ms, so that a spent budget ends as a timeout).
+                let remaining = self.remaining();
+                let budget = self
+                    .timeouts
+                    .attempt
+                    .min(remaining)
+                    .max(Duration::from_millis(1));
+                let clipped = budget < self.timeouts.attempt;
+                *request.timeout_mut() = Some(budget);
                 // JSON bodies are bytes, so the clone always succeeds; a
                 // streaming body could not be resent, so it is sent once.
                 let Some(this_attempt) = request.try_clone() else {
@@ -216,6 +261,9 @@ impl Middleware for Call {
                 };
                 self.outcome().attempts += 1;
                 let result = client.execute(this_attempt).await;
+                if clipped && result.as_ref().is_err_and(reqwest::Error::is_timeout) {
+                    self.outcome().deadline_hit = true;
+                }
 
                 let (status, retry_after) = match &result {
                     Ok(response) => (
@@ -254,6 +302,10 @@ impl Middleware for Call {
                 }
                 retries += 1;
                 let delay = self.delay_before_retry(retries, retry_after);
+                if delay >= self.remaining() {
+                    // No time left for another attempt: this is the answer.
+                    return result;
+                }
                 match &result {
                     Ok(response) => tracing::info!(
                         retry = retries,

@@ -23,7 +23,27 @@ pub const MAX_METADATA_CHARS: usize = 256;
 /// refused: `.` and `..` (URL dot-segments, which every URL parser removes)
 /// and anything containing `\` (which URL parsers read as `/`).
 pub fn id(field: &'static str, value: &str) -> Result<ResourceId> {
-    let chars = value.chars().count();
+    // One pass: count the characters and look for the forbidden ones
+    // (ids are almost always ASCII, which needs no decoding).
+    let chars = if value.is_ascii() {
+        if let Some(&b) = value
+            .as_bytes()
+            .iter()
+            .find(|b| b.is_ascii_control() || **b == b'\\')
+        {
+            return Err(forbidden(field, char::from(b)));
+        }
+        value.len()
+    } else {
+        let mut chars = 0;
+        for c in value.chars() {
+            chars += 1;
+            if c.is_control() || c == '\\' {
+                return Err(forbidden(field, c));
+            }
+        }
+        chars
+    };
     if chars == 0 {
         return Err(Error::invalid(field, "must not be empty"));
     }
@@ -33,21 +53,23 @@ pub fn id(field: &'static str, value: &str) -> Result<ResourceId> {
             format!("must be at most {MAX_ID_CHARS} characters, got {chars}"),
         ));
     }
-    if let Some(c) = value.chars().find(|c| c.is_control()) {
-        return Err(Error::invalid(
-            field,
-            format!("must not contain control characters, found {c:?}"),
-        ));
-    }
     if value == "." || value == ".." {
         return Err(Error::invalid(field, "must not be `.` or `..`"));
-    }
-    if value.contains('\\') {
-        return Err(Error::invalid(field, "must not contain `\\`"));
     }
     value
         .parse()
         .map_err(|e| Error::invalid(field, format!("{e}")))
+}
+
+fn forbidden(field: &'static str, c: char) -> Error {
+    if c == '\\' {
+        Error::invalid(field, "must not contain `\\`")
+    } else {
+        Error::invalid(
+            field,
+            format!("must not contain control characters, found {c:?}"),
+        )
+    }
 }
 
 /// Checks a delete's reference and metadata and builds the request body.

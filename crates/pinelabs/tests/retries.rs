@@ -253,3 +253,64 @@ async fn connection_refused_is_a_retryable_transport_error() {
     assert!(err.is_retryable());
     assert!(err.to_string().contains("could not reach Pine Labs"));
 }
+
+/// A token source that never answers.
+#[derive(Debug)]
+struct Hanging;
+
+impl pinelabs::auth::TokenProvider for Hanging {
+    fn token(
+        &self,
+    ) -> pinelabs::auth::BoxFuture<'_, pinelabs::Result<pinelabs::auth::AccessToken>> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn a_hanging_token_provider_is_bounded_by_the_total_timeout() {
+    let server = MockServer::start().await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .credentials(pinelabs::auth::Credentials::provider(std::sync::Arc::new(
+            Hanging,
+        )))
+        .timeout(Duration::from_millis(300))
+        .build()
+        .expect("config");
+    let started = Instant::now();
+    let err = client.list_tokens(CUSTOMER).await.expect_err("no token");
+    assert!(
+        matches!(err, Error::Timeout { after, .. } if after == Duration::from_millis(300)),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(requests(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn no_retry_sleeps_past_the_deadline() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "3")
+                .set_body_json(error_body("SERVICE_UNAVAILABLE")),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .access_token(BEARER)
+        .retry_policy(fast_retries())
+        .timeout(Duration::from_secs(1))
+        .build()
+        .expect("config");
+    let started = Instant::now();
+    let err = client.list_tokens(CUSTOMER).await.expect_err("503");
+    assert_eq!(err.status(), Some(503));
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "returned the 503 instead of sleeping 3 s"
+    );
+    assert_eq!(requests(&server).await.len(), 1);
+}
