@@ -540,3 +540,41 @@ impl ClientBuilder {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One client is shared across a service: it must be cheap to clone and
+    /// usable from any task (checked by the compiler).
+    #[test]
+    fn client_is_clone_send_sync_and_its_calls_are_send() {
+        fn shareable<T: Clone + Send + Sync + 'static>(_: &T) {}
+        fn send<F: std::future::Future + Send>(_: F) {}
+        let client = Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .access_token("t")
+            .build()
+            .expect("config");
+        shareable(&client);
+        send(client.list_tokens("c"));
+        send(client.delete_token("c", "t", &DeleteToken::new("r")));
+        assert_eq!(client.base_url(), "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn render_path_is_unambiguous() {
+        let decode = |body: &str| match decode_json::<CustomerTokens>(body.as_bytes()) {
+            Err(Error::Decode { path, .. }) => path,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(decode("[]"), ".");
+        assert_eq!(decode(r#"{"customer_id": 1, "tokens": []}"#), "customer_id");
+        assert_eq!(
+            decode(
+                r#"{"customer_id": "c", "tokens": [{"token_id": "t", "merchant_metadata": {"": 1}}]}"#
+            ),
+            r#"tokens[0].merchant_metadata[""]"#
+        );
+    }
+}
