@@ -260,16 +260,7 @@ async fn map_error<T: DeserializeOwned>(error: ApiError, call: &Call, request_id
     match error {
         pinelabs_api::Error::ErrorResponse(body) => {
             let status = body.status().as_u16();
-            let body = body.into_inner();
-            Error::Api {
-                status,
-                code: Some(body.code),
-                message: body.message,
-                details: body.additional_error_details.map(Box::new),
-                excerpt: None,
-                retry_after,
-                request_id,
-            }
+            documented_api_error(status, body.into_inner(), retry_after, request_id)
         }
         pinelabs_api::Error::InvalidResponsePayload(bytes, e) => match status {
             Some(status) if status >= 400 => Error::Api {
@@ -297,15 +288,7 @@ async fn map_error<T: DeserializeOwned>(error: ApiError, call: &Call, request_id
             let status = response.status().as_u16();
             let bytes = response.bytes().await.unwrap_or_default();
             match serde_json::from_slice::<ErrorResponse>(&bytes) {
-                Ok(body) => Error::Api {
-                    status,
-                    code: Some(body.code),
-                    message: body.message,
-                    details: body.additional_error_details.map(Box::new),
-                    excerpt: None,
-                    retry_after,
-                    request_id,
-                },
+                Ok(body) => documented_api_error(status, body, retry_after, request_id),
                 Err(_) => Error::Api {
                     status,
                     code: None,
@@ -338,6 +321,24 @@ async fn map_error<T: DeserializeOwned>(error: ApiError, call: &Call, request_id
             reason: why,
             status: None,
         },
+    }
+}
+
+/// `Error::Api` from a body in Pine Labs' documented error shape.
+fn documented_api_error(
+    status: u16,
+    body: ErrorResponse,
+    retry_after: Option<Duration>,
+    request_id: String,
+) -> Error {
+    Error::Api {
+        status,
+        code: Some(body.code),
+        message: body.message,
+        details: body.additional_error_details.map(Box::new),
+        excerpt: None,
+        retry_after,
+        request_id,
     }
 }
 

@@ -172,13 +172,14 @@ async fn delete_is_retried_on_429_and_503_with_the_same_reference_and_request_id
     }
 }
 
-#[tokio::test]
-async fn a_slow_server_gives_error_timeout_within_the_bound() {
+/// A server that answers `body` after 10 s, and a client with a 200 ms
+/// attempt timeout and the given total timeout.
+async fn slow_server(body: &str, total: Duration) -> (MockServer, Client) {
     let server = MockServer::start().await;
     Mock::given(any())
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_raw(LIST_200, "application/json")
+                .set_body_raw(body.to_owned(), "application/json")
                 .set_delay(Duration::from_secs(10)),
         )
         .mount(&server)
@@ -188,9 +189,15 @@ async fn a_slow_server_gives_error_timeout_within_the_bound() {
         .access_token(BEARER)
         .retry_policy(fast_retries())
         .attempt_timeout(Duration::from_millis(200))
-        .timeout(Duration::from_millis(500))
+        .timeout(total)
         .build()
         .expect("config");
+    (server, client)
+}
+
+#[tokio::test]
+async fn a_slow_server_gives_error_timeout_within_the_bound() {
+    let (_server, client) = slow_server(LIST_200, Duration::from_millis(500)).await;
     let started = Instant::now();
     let err = client.list_tokens(CUSTOMER).await.expect_err("too slow");
     let took = started.elapsed();
@@ -202,23 +209,7 @@ async fn a_slow_server_gives_error_timeout_within_the_bound() {
 
 #[tokio::test]
 async fn a_slow_delete_times_out_without_being_resent() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(DELETE_200, "application/json")
-                .set_delay(Duration::from_secs(10)),
-        )
-        .mount(&server)
-        .await;
-    let client = Client::builder()
-        .base_url(server.uri())
-        .access_token(BEARER)
-        .retry_policy(fast_retries())
-        .attempt_timeout(Duration::from_millis(200))
-        .timeout(Duration::from_secs(3))
-        .build()
-        .expect("config");
+    let (server, client) = slow_server(DELETE_200, Duration::from_secs(3)).await;
     let err = client
         .delete_token(CUSTOMER, TOKEN, &DeleteToken::new("r"))
         .await
