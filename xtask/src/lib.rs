@@ -15,6 +15,8 @@
 //! The functions live in this library so that tests can run them on
 //! temporary copies of the spec.
 
+#![deny(missing_docs)]
+
 pub mod ci;
 pub mod codegen;
 pub mod contract;

@@ -26,6 +26,8 @@
 //! assert!(source.contains("pub struct Client"));
 //! ```
 
+#![deny(missing_docs)]
+
 use std::path::{Path, PathBuf};
 
 #[cfg(feature = "validate")]
