@@ -233,3 +233,17 @@ fn error_body_with_and_without_details_decodes() {
     assert_eq!(bare.code, "INTERNAL_ERROR");
     assert!(bare.additional_error_details.is_none());
 }
+
+#[test]
+fn generated_types_describe_themselves_as_json_schema() {
+    let schema = serde_json::to_value(schemars::schema_for!(CustomerTokens)).expect("schema");
+    let text = schema.to_string();
+    assert!(
+        text.contains("token_id") && text.contains("card_data"),
+        "{text}"
+    );
+    // The open enums are plain strings with the documented values as examples.
+    let status = serde_json::to_value(schemars::schema_for!(TokenStatus)).expect("schema");
+    assert_eq!(status["type"], "string");
+    assert_eq!(status["examples"][0], "INITIATED");
+}

@@ -279,3 +279,37 @@ async fn undocumented_success_body_shape_is_a_decode_error() {
         .expect_err("html");
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_shared_reqwest_client_is_used_with_our_headers_on_top() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(LIST_200, "application/json"))
+        .mount(&server)
+        .await;
+    let mut defaults = reqwest::header::HeaderMap::new();
+    defaults.insert(
+        "x-service",
+        reqwest::header::HeaderValue::from_static("checkout"),
+    );
+    let shared = reqwest::Client::builder()
+        .default_headers(defaults)
+        .build()
+        .expect("reqwest");
+    let client = pinelabs::Client::builder()
+        .base_url(server.uri())
+        .access_token(BEARER)
+        .user_agent("checkout-service/2.1")
+        .http_client(shared)
+        .build()
+        .expect("config");
+    client.list_tokens(CUSTOMER).await.expect("list");
+    let sent = &requests(&server).await[0];
+    assert_eq!(
+        header(sent, "x-service"),
+        "checkout",
+        "the shared client's settings apply"
+    );
+    assert_eq!(header(sent, "user-agent"), "checkout-service/2.1");
+    assert_eq!(header(sent, "authorization"), format!("Bearer {BEARER}"));
+}
