@@ -10,9 +10,19 @@ use pinelabs::{Client, DeleteToken, Error};
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
 
 async fn failing_then_ok(status: u16, failures: u64, ok_body: &str) -> MockServer {
+    fail_then_ok(
+        ResponseTemplate::new(status).set_body_json(error_body("X")),
+        failures,
+        ok_body,
+    )
+    .await
+}
+
+/// Answers `failure` `failures` times, then 200 with `ok_body`.
+async fn fail_then_ok(failure: ResponseTemplate, failures: u64, ok_body: &str) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(status).set_body_json(error_body("X")))
+        .respond_with(failure)
         .up_to_n_times(failures)
         .with_priority(1)
         .mount(&server)
@@ -29,22 +39,10 @@ async fn failing_then_ok(status: u16, failures: u64, ok_body: &str) -> MockServe
 
 #[tokio::test]
 async fn get_retries_503_honouring_retry_after_then_succeeds_with_the_same_request_id() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(503)
-                .insert_header("retry-after", "1")
-                .set_body_json(error_body("SERVICE_UNAVAILABLE")),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_raw(LIST_200, "application/json"))
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    let unavailable = ResponseTemplate::new(503)
+        .insert_header("retry-after", "1")
+        .set_body_json(error_body("SERVICE_UNAVAILABLE"));
+    let server = fail_then_ok(unavailable, 1, LIST_200).await;
 
     let started = Instant::now();
     let tokens = client(&server)
@@ -71,22 +69,10 @@ async fn get_retries_503_honouring_retry_after_then_succeeds_with_the_same_reque
 
 #[tokio::test]
 async fn retry_after_is_capped() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "3600")
-                .set_body_json(error_body("PAYMENT_RATE_LIMIT")),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_raw(LIST_200, "application/json"))
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    let limited = ResponseTemplate::new(429)
+        .insert_header("retry-after", "3600")
+        .set_body_json(error_body("PAYMENT_RATE_LIMIT"));
+    let server = fail_then_ok(limited, 1, LIST_200).await;
     let client = Client::builder()
         .base_url(server.uri())
         .access_token(BEARER)
