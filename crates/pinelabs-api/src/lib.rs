@@ -12,6 +12,7 @@
 //! Hand-written parts of this crate:
 //! * [`open_enum`]: the open enums that typify's closed enums are replaced
 //!   with, so unknown values decode as `Unknown(String)`;
+//! * [`timestamp`]: the lenient type every `date-time` field decodes into;
 //! * [`hooks`]: the `ClientHooks` implementation that forwards every request
 //!   to a [`hooks::Middleware`].
 //!
@@ -26,6 +27,7 @@
 
 pub mod hooks;
 pub mod open_enum;
+pub mod timestamp;
 
 // Lints are relaxed for generated code only. `Client::new` unwraps the
 // reqwest builder; the wrapper never calls it (it uses `new_with_client`).
@@ -52,6 +54,7 @@ pub mod types {
     pub use crate::open_enum::{
         CardCategory, CardType, DeletionStatus, PaymentMethod, TokenStatus,
     };
+    pub use crate::timestamp::Timestamp;
 }
 
 /// Items most users need: the [`Client`].

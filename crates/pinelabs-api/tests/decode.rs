@@ -4,15 +4,15 @@
 
 use pinelabs_api::types::{
     CardCategory, CardType, CustomerTokens, DeletedToken, DeletionStatus, ErrorResponse,
-    PaymentMethod, TokenStatus,
+    PaymentMethod, Timestamp, TokenStatus,
 };
 use serde_json::json;
 
 const LIST_200: &str = include_str!("fixtures/list_tokens_200.json");
 const DELETE_200: &str = include_str!("fixtures/delete_token_200.json");
 
-fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {
-    s.parse().expect("test timestamp")
+fn utc(s: &str) -> Timestamp {
+    Timestamp::Utc(s.parse().expect("test timestamp"))
 }
 
 #[test]
@@ -148,6 +148,22 @@ fn known_enum_values_round_trip() {
     }
     assert_eq!(PaymentMethod::KNOWN.len(), 3);
     assert_eq!(CardType::KNOWN.len(), 2);
+}
+
+#[test]
+fn a_timestamp_that_is_not_iso_8601_is_kept_not_fatal() {
+    let list = decode(token_with("expired_at", json!("")));
+    assert_eq!(
+        list.tokens[0].expired_at,
+        Some(Timestamp::Unparsed(String::new()))
+    );
+    let list = decode(token_with("created_at", json!("2024-10-04 13:11")));
+    assert_eq!(
+        list.tokens[0].created_at,
+        Some(Timestamp::Unparsed("2024-10-04 13:11".into()))
+    );
+    // Other tokens and fields are unaffected.
+    assert_eq!(list.tokens[0].status, Some(TokenStatus::Active));
 }
 
 #[test]

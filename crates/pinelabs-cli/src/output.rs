@@ -1,7 +1,7 @@
 //! Human and JSON output.
 
 use comfy_table::{Table, presets::ASCII_MARKDOWN};
-use pinelabs::types::{CustomerTokens, DeletedToken};
+use pinelabs::types::{CustomerTokens, DeletedToken, Timestamp};
 
 /// A readable table of a customer's tokens.
 pub fn tokens_table(list: &CustomerTokens) -> String {
@@ -28,10 +28,11 @@ pub fn tokens_table(list: &CustomerTokens) -> String {
             show(token.status.as_ref()),
             show(token.payment_method.as_ref()),
             card.unwrap_or_else(|| "-".to_owned()),
-            token
-                .expired_at
-                .map(|t| t.format("%Y-%m-%d").to_string())
-                .unwrap_or_else(|| "-".to_owned()),
+            match &token.expired_at {
+                Some(Timestamp::Utc(t)) => t.format("%Y-%m-%d").to_string(),
+                Some(Timestamp::Unparsed(raw)) => raw.clone(),
+                None => "-".to_owned(),
+            },
         ]);
     }
     format!(

@@ -104,6 +104,11 @@ pub const OPEN_ENUMS: &[(&str, &str)] = &[
     ("DeletionStatus", "crate::open_enum::DeletionStatus"),
 ];
 
+/// The hand-written type every `type: string, format: date-time` schema
+/// becomes (in `pinelabs-api/src/timestamp.rs`): it parses ISO-8601 leniently
+/// and keeps anything else as text instead of failing the whole response.
+pub const TIMESTAMP_TYPE: &str = "crate::timestamp::Timestamp";
+
 /// The one set of progenitor settings used by build.rs and xtask alike.
 pub fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
@@ -131,6 +136,15 @@ pub fn settings() -> GenerationSettings {
             .into_iter(),
         );
     }
+    settings.with_conversion(
+        schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::String.into()),
+            format: Some("date-time".to_owned()),
+            ..Default::default()
+        },
+        TIMESTAMP_TYPE,
+        [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+    );
     settings
 }
 

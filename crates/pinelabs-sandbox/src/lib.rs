@@ -187,13 +187,13 @@ impl Sandbox {
 
     /// Adds a customer with no tokens (no-op if it exists).
     pub fn add_customer(&self, customer_id: &str) {
-        let now = chrono::Utc::now();
+        let now: pinelabs_api::types::Timestamp = chrono::Utc::now().into();
         self.shared
             .store()
             .customers
             .entry(customer_id.to_owned())
             .or_insert(Customer {
-                created_at: now,
+                created_at: now.clone(),
                 updated_at: now,
                 tokens: Vec::new(),
             });
@@ -256,11 +256,11 @@ impl Drop for Sandbox {
 fn seed(store: &mut Store) {
     match serde_json::from_str::<CustomerTokens>(SEED_LIST) {
         Ok(list) => {
-            let now = chrono::Utc::now();
+            let now = pinelabs_api::types::Timestamp::from(chrono::Utc::now());
             store.customers.insert(
                 list.customer_id,
                 Customer {
-                    created_at: list.created_at.unwrap_or(now),
+                    created_at: list.created_at.unwrap_or_else(|| now.clone()),
                     updated_at: list.updated_at.unwrap_or(now),
                     tokens: list.tokens,
                 },

@@ -6,14 +6,14 @@ use std::{
 };
 
 use pinelabs_api::types::{
-    CustomerToken, CustomerTokens, DeletedToken, DeletionStatus, TokenStatus,
+    CustomerToken, CustomerTokens, DeletedToken, DeletionStatus, Timestamp, TokenStatus,
 };
 
 /// One customer and their tokens.
 #[derive(Debug, Clone)]
 pub(crate) struct Customer {
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     pub tokens: Vec<CustomerToken>,
 }
 
@@ -89,8 +89,8 @@ impl Store {
             customer_id: customer_id.to_owned(),
             total_tokens: Some(customer.tokens.len() as i64),
             tokens: customer.tokens.clone(),
-            created_at: Some(customer.created_at),
-            updated_at: Some(customer.updated_at),
+            created_at: Some(customer.created_at.clone()),
+            updated_at: Some(customer.updated_at.clone()),
         })
     }
 
@@ -114,7 +114,7 @@ impl Store {
             .position(|t| t.token_id == token_id)
             .ok_or(DeleteRefusal::NoToken)?;
         customer.tokens.remove(index);
-        customer.updated_at = chrono::Utc::now();
+        customer.updated_at = chrono::Utc::now().into();
         let answer = DeletedToken {
             token_id: Some(token_id.to_owned()),
             customer_id: Some(customer_id.to_owned()),
@@ -135,9 +135,9 @@ pub fn card_token(customer_id: &str, token_id: &str, last4: &str) -> CustomerTok
         customer_id: Some(customer_id.to_owned()),
         status: Some(TokenStatus::Active),
         payment_method: Some(pinelabs_api::types::PaymentMethod::Card),
-        expired_at: Some(now + chrono::Duration::days(365)),
-        created_at: Some(now),
-        updated_at: Some(now),
+        expired_at: Some((now + chrono::Duration::days(365)).into()),
+        created_at: Some(now.into()),
+        updated_at: Some(now.into()),
         status_reason: Some("Token activated successfully".to_owned()),
         merchant_metadata: None,
         card_data: Some(pinelabs_api::types::CardData {

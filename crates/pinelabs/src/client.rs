@@ -347,14 +347,14 @@ fn documented_api_error(
 /// The client decodes every success body this way; it is public so that
 /// stored or captured bodies can be decoded with the same rules. A failure is
 /// [`Error::Decode`] with the JSON path of the offending field (found with
-/// `serde_path_to_error`), e.g. `tokens[0].expired_at`.
+/// `serde_path_to_error`), e.g. `tokens[0].is_compliant`.
 ///
 /// ```
 /// use pinelabs::{Error, types::CustomerTokens};
 ///
-/// let body = br#"{"customer_id": "c", "tokens": [{"token_id": "t", "expired_at": "soon"}]}"#;
+/// let body = br#"{"customer_id": "c", "tokens": [{"token_id": "t", "is_compliant": "yes"}]}"#;
 /// match pinelabs::decode_json::<CustomerTokens>(body) {
-///     Err(Error::Decode { path, .. }) => assert_eq!(path, "tokens[0].expired_at"),
+///     Err(Error::Decode { path, .. }) => assert_eq!(path, "tokens[0].is_compliant"),
 ///     other => panic!("{other:?}"),
 /// }
 /// ```
@@ -379,7 +379,7 @@ fn decode_with_path<T: DeserializeOwned>(
     })
 }
 
-/// A JSON path such as `tokens[0].expired_at`; `.` for the root. Keys that
+/// A JSON path such as `tokens[0].is_compliant`; `.` for the root. Keys that
 /// would be ambiguous in dotted form (empty, or with `.`, `[`, `]` or `"`)
 /// are written `["key"]`.
 fn render_path(path: &serde_path_to_error::Path) -> String {

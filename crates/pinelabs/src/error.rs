@@ -83,7 +83,7 @@ pub enum Error {
         request_id.as_ref().map(|id| format!(" with the request id {id}")).unwrap_or_default()
     )]
     Decode {
-        /// The JSON path of the field that failed, e.g. `tokens[0].expired_at`
+        /// The JSON path of the field that failed, e.g. `tokens[0].is_compliant`
         /// (`.` when the body is not JSON at all).
         path: String,
         /// What was wrong there.

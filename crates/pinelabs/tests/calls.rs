@@ -247,7 +247,7 @@ async fn unknown_enum_values_reach_the_caller() {
 async fn a_body_that_does_not_decode_names_the_field_path() {
     let server = MockServer::start().await;
     let mut body: serde_json::Value = serde_json::from_str(LIST_200).expect("fixture");
-    body["tokens"][0]["expired_at"] = json!("next tuesday");
+    body["tokens"][0]["is_compliant"] = json!("yes");
     Mock::given(any())
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .mount(&server)
@@ -259,7 +259,7 @@ async fn a_body_that_does_not_decode_names_the_field_path() {
     let Error::Decode { path, excerpt, .. } = &err else {
         panic!("expected Decode, got {err:?}")
     };
-    assert_eq!(path, "tokens[0].expired_at");
+    assert_eq!(path, "tokens[0].is_compliant");
     assert!(excerpt.starts_with('{'));
     assert!(!err.is_retryable());
 }
