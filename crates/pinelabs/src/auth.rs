@@ -146,6 +146,14 @@ pub trait TokenProvider: Send + Sync + fmt::Debug {
     /// A token to send now. Failures should be [`Error::Auth`].
     fn token(&self) -> BoxFuture<'_, Result<AccessToken>>;
 
+    /// A token usable right now without waiting, if the provider holds one
+    /// (a static token, a fresh cached one). The client asks this first and
+    /// only awaits [`token`](Self::token) when it returns `None`; the
+    /// default always returns `None`.
+    fn ready_token(&self) -> Option<AccessToken> {
+        None
+    }
+
     /// Called when Pine Labs refused `rejected` with a `401`. Return `true`
     /// when the next [`token`](Self::token) may return a different token, so
     /// that the call is retried once; the default returns `false`.
@@ -169,6 +177,10 @@ impl StaticToken {
 impl TokenProvider for StaticToken {
     fn token(&self) -> BoxFuture<'_, Result<AccessToken>> {
         Box::pin(async move { Ok(self.0.clone()) })
+    }
+
+    fn ready_token(&self) -> Option<AccessToken> {
+        Some(self.0.clone())
     }
 }
 
@@ -415,6 +427,10 @@ impl TokenProvider for ClientCredentials {
             *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
             Ok(token)
         })
+    }
+
+    fn ready_token(&self) -> Option<AccessToken> {
+        self.fresh_cached()
     }
 
     fn invalidate(&self, rejected: &AccessToken) -> bool {

@@ -128,16 +128,10 @@ impl Call {
 
     /// A token from the provider, bounded by the deadline.
     async fn token(&self) -> Result<AccessToken, Error> {
-        let mut fetch = self.auth.token();
-        // A cached token is ready at once: no timer needed for it.
-        let first = {
-            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-            fetch.as_mut().poll(&mut cx)
-        };
-        if let std::task::Poll::Ready(result) = first {
-            return result;
+        if let Some(token) = self.auth.ready_token() {
+            return Ok(token);
         }
-        match tokio::time::timeout(self.remaining(), fetch).await {
+        match tokio::time::timeout(self.remaining(), self.auth.token()).await {
             Ok(result) => result,
             Err(_elapsed) => {
                 self.outcome().deadline_hit = true;
