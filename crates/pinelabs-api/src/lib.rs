@@ -3,7 +3,7 @@
 //! `build.rs` runs [`pinelabs_codegen`](../pinelabs_codegen/index.html) on
 //! `openapi/pinelabs-online.yaml` and this crate `include!`s the result. The
 //! generated source is never edited by hand; a reviewable copy of it lives in
-//! `xtask/src/snapshots/` and is kept in step by `cargo xtask codegen`.
+//! `xtask/snapshots/pinelabs_api.snap` and is kept in step by `cargo xtask codegen`.
 //!
 //! Services normally use the `pinelabs` wrapper crate instead of this one: it
 //! adds authentication, retries, timeouts, tracing and input validation on top
