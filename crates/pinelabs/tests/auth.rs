@@ -230,16 +230,21 @@ async fn a_401_invalidates_refreshes_and_retries_once() {
     );
 }
 
-#[tokio::test]
-async fn a_second_401_is_returned_not_looped() {
-    let server = MockServer::start().await;
-    let issued = token_endpoint(&server, json!({"expires_in": 3600}), Duration::ZERO).await;
+/// Every API call answers 401.
+async fn refuse_every_get(server: &MockServer) {
     Mock::given(method("GET"))
         .respond_with(
             ResponseTemplate::new(401).set_body_json(error_body("USER_AUTHENTICATION_FAILED")),
         )
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+#[tokio::test]
+async fn a_second_401_is_returned_not_looped() {
+    let server = MockServer::start().await;
+    let issued = token_endpoint(&server, json!({"expires_in": 3600}), Duration::ZERO).await;
+    refuse_every_get(&server).await;
     let err = cc_client(&server)
         .list_tokens(CUSTOMER)
         .await
@@ -251,12 +256,7 @@ async fn a_second_401_is_returned_not_looped() {
 #[tokio::test]
 async fn a_static_token_401_is_not_retried() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(error_body("USER_AUTHENTICATION_FAILED")),
-        )
-        .mount(&server)
-        .await;
+    refuse_every_get(&server).await;
     let err = client(&server)
         .list_tokens(CUSTOMER)
         .await

@@ -170,10 +170,7 @@ async fn slow_server(body: &str, total: Duration) -> (MockServer, Client) {
         )
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .base_url(server.uri())
-        .access_token(BEARER)
-        .retry_policy(fast_retries())
+    let client = builder(&server)
         .attempt_timeout(Duration::from_millis(200))
         .timeout(total)
         .build()
@@ -275,10 +272,7 @@ async fn no_retry_sleeps_past_the_deadline() {
         )
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .base_url(server.uri())
-        .access_token(BEARER)
-        .retry_policy(fast_retries())
+    let client = builder(&server)
         .timeout(Duration::from_secs(1))
         .build()
         .expect("config");

@@ -28,14 +28,17 @@ pub fn fast_retries() -> RetryPolicy {
     }
 }
 
-/// A client with a static token against `server`.
-pub fn client(server: &MockServer) -> Client {
+/// A builder for `server` with a static token and fast retries.
+pub fn builder(server: &MockServer) -> pinelabs::ClientBuilder {
     Client::builder()
         .base_url(server.uri())
         .access_token(BEARER)
         .retry_policy(fast_retries())
-        .build()
-        .expect("valid config")
+}
+
+/// A client with a static token against `server`.
+pub fn client(server: &MockServer) -> Client {
+    builder(server).build().expect("valid config")
 }
 
 pub fn error_body(code: &str) -> serde_json::Value {
