@@ -1,24 +1,27 @@
 //! `cargo xtask ci`: everything CI runs, in order, failing fast.
 
-use std::process::Command;
-
-use anyhow::{Context, bail};
-
-use crate::{codegen, lint, root};
+use crate::{codegen, lint, root, spec_path};
 
 fn cargo(args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    println!("==> cargo {}", args.join(" "));
-    let status = Command::new(cargo)
-        .args(args)
-        .envs(envs.iter().copied())
-        .current_dir(root())
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("`cargo {}` failed", args.join(" "));
-    }
-    Ok(())
+    crate::cargo_in(&root(), args, envs)
+}
+
+/// `cargo run -p pinelabs-conformance -- --root <root> <args>`: the
+/// independent tools (Redocly, Prism, schemathesis).
+pub fn conformance(args: &[&str]) -> anyhow::Result<()> {
+    let root = root();
+    let root = root.to_string_lossy();
+    let mut all = vec![
+        "run",
+        "--quiet",
+        "-p",
+        "pinelabs-conformance",
+        "--",
+        "--root",
+        &root,
+    ];
+    all.extend_from_slice(args);
+    cargo(&all, &[])
 }
 
 /// Runs, in order: format check, clippy (`-D warnings`), spec lint (with
@@ -38,14 +41,14 @@ pub fn run() -> anyhow::Result<()> {
         &[],
     )?;
     println!("==> xtask lint");
-    lint::run(&pinelabs_codegen::spec_path())?;
+    lint::run(&spec_path())?;
     println!("==> xtask codegen --check");
-    codegen::check(&pinelabs_codegen::spec_path(), &codegen::snapshot_path())?;
+    codegen::check(&spec_path(), &codegen::snapshot_path())?;
     cargo(&["test", "--workspace"], &[])?;
     println!("==> xtask contract");
-    crate::contract::run()?;
+    conformance(&["contract"])?;
     println!("==> xtask schemathesis");
-    crate::schemathesis::run()?;
+    conformance(&["schemathesis"])?;
     cargo(
         &["doc", "--workspace", "--no-deps"],
         &[("RUSTDOCFLAGS", "-D warnings")],

@@ -21,7 +21,7 @@ pub fn snapshot_body(snap: &str) -> Option<&str> {
 /// Returns `Ok(None)` when they match and `Ok(Some(diff))`, a unified diff
 /// from the snapshot to the fresh source, when the snapshot is stale.
 pub fn stale_diff(spec: &Path, snapshot: &Path) -> anyhow::Result<Option<String>> {
-    let fresh = pinelabs_codegen::generate(spec)?;
+    let fresh = pinelabs_codegen::generate(spec)?.combined();
     let snap = std::fs::read_to_string(snapshot).unwrap_or_default();
     let old = snapshot_body(&snap).unwrap_or("");
     let (old, fresh) = (old.trim_end(), fresh.trim_end());
@@ -57,7 +57,7 @@ pub fn check(spec: &Path, snapshot: &Path) -> anyhow::Result<()> {
 /// `codegen_snapshot` test with `INSTA_UPDATE=always`), so the file is
 /// exactly what insta reads back. Under CI nothing is written: it checks.
 pub fn update() -> anyhow::Result<()> {
-    let spec = pinelabs_codegen::spec_path();
+    let spec = crate::spec_path();
     let snapshot = snapshot_path();
     if crate::in_ci() {
         println!("codegen: CI is set, so nothing is written; checking instead");
@@ -67,8 +67,7 @@ pub fn update() -> anyhow::Result<()> {
         println!("codegen: snapshot {} is up to date", snapshot.display());
         return Ok(());
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(cargo)
+    let status = std::process::Command::new(crate::cargo_bin())
         .args([
             "test",
             "--quiet",

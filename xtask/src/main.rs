@@ -13,6 +13,14 @@ commands:
                 fail with a unified diff when the snapshot is stale
   lint [--spec PATH]
                 check the OpenAPI spec
+  semver [--baseline-rev REV]
+                the semver verdict against the last release in CHANGELOG.md
+                (cargo-semver-checks); fails when Cargo.toml's version is
+                too small a bump
+  drill         additive and breaking spec edits on a scratch copy:
+                regenerated, built, tested and judged by `semver`
+  package       cargo package --workspace, then an outside crate built and
+                tested against the .crate files alone
   contract      the client and sandbox against Prism (mock and validating proxy)
   schemathesis  schemathesis (--checks all, fixed seed) against the standalone sandbox
   load          10,000 calls at concurrency 100 through the wrapper against the sandbox
@@ -30,24 +38,34 @@ fn main() -> ExitCode {
     }
 }
 
-fn flag_value(args: &[String], name: &str) -> Option<PathBuf> {
+fn flag_value(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from)
+        .cloned()
 }
 
 fn run(args: &[String]) -> anyhow::Result<()> {
-    let spec = flag_value(args, "--spec").unwrap_or_else(pinelabs_codegen::spec_path);
+    let spec = flag_value(args, "--spec")
+        .map(PathBuf::from)
+        .unwrap_or_else(xtask::spec_path);
     match args.first().map(String::as_str) {
         Some("codegen") if args.iter().any(|a| a == "--check") => {
-            let snapshot = flag_value(args, "--snapshot").unwrap_or_else(codegen::snapshot_path);
+            let snapshot = flag_value(args, "--snapshot")
+                .map(PathBuf::from)
+                .unwrap_or_else(codegen::snapshot_path);
             codegen::check(&spec, &snapshot)
         }
         Some("codegen") => codegen::update(),
         Some("lint") => lint::run(&spec),
-        Some("contract") => xtask::contract::run(),
-        Some("schemathesis") => xtask::schemathesis::run(),
+        Some("semver") => {
+            let verdict = xtask::semver::run(&xtask::root(), flag_value(args, "--baseline-rev"))?;
+            verdict.into_result()
+        }
+        Some("drill") => xtask::drill::run(),
+        Some("package") => xtask::package::run(),
+        Some("contract") => xtask::ci::conformance(&["contract"]),
+        Some("schemathesis") => xtask::ci::conformance(&["schemathesis"]),
         Some("load") => xtask::ci::load(),
         Some("ci") => xtask::ci::run(),
         _ => {

@@ -1,32 +1,50 @@
 //! The Pine Labs Online customer-token client, **generated** at build time.
 //!
-//! `build.rs` runs [`pinelabs_codegen`](../pinelabs_codegen/index.html) on
-//! `openapi/pinelabs-online.yaml` and this crate `include!`s the result. The
+//! `build.rs` runs [`pinelabs_codegen`](https://docs.rs/pinelabs-codegen) on
+//! the spec shipped with this package (`pinelabs-online.yaml`, from
+//! `openapi/pinelabs-online.yaml`) and this crate `include!`s the result. The
 //! generated source is never edited by hand; a reviewable copy of it lives in
 //! `xtask/snapshots/pinelabs_api.snap` and is kept in step by `cargo xtask codegen`.
 //!
 //! Services normally use the `pinelabs` wrapper crate instead of this one: it
 //! adds authentication, retries, timeouts, tracing and input validation on top
-//! of the hooks this crate exposes.
+//! of the hooks this crate exposes, and hands out this [`Client`] through
+//! `pinelabs::Client::api()`.
 //!
 //! Hand-written parts of this crate:
-//! * [`open_enum`]: the open enums that typify's closed enums are replaced
-//!   with, so unknown values decode as `Unknown(String)`;
+//! * [`open_enum`]: the macro every enum of the spec is generated with, so
+//!   unknown values decode as `Unknown(String)`;
 //! * [`timestamp`]: the lenient type every `date-time` field decodes into;
 //! * [`hooks`]: the `ClientHooks` implementation that forwards every request
-//!   to a [`hooks::Middleware`].
+//!   to a [`hooks::Middleware`];
+//! * [`spec`]: the types of the spec's generated facts (operations, examples,
+//!   limits).
+//!
+//! # Building values (in tests, for example)
+//!
+//! Every struct is `#[non_exhaustive]`, so that a field added to the spec is
+//! not a breaking change. Build one with its builder, which starts from the
+//! defaults, or decode it from JSON:
 //!
 //! ```
-//! use pinelabs_api::types::{CustomerTokens, TokenStatus};
+//! use pinelabs_api::types::{CustomerToken, TokenStatus};
+//!
+//! let token: CustomerToken = CustomerToken::builder()
+//!     .token_id("token-1")
+//!     .status(Some(TokenStatus::Active))
+//!     .try_into()
+//!     .unwrap();
+//! assert_eq!(token.status, Some(TokenStatus::Active));
 //!
 //! let body = r#"{"customer_id": "cust-1", "tokens": [{"token_id": "t-1", "status": "DELETED"}]}"#;
-//! let list: CustomerTokens = serde_json::from_str(body).unwrap();
+//! let list: pinelabs_api::types::CustomerTokens = serde_json::from_str(body).unwrap();
 //! assert_eq!(list.tokens[0].status, Some(TokenStatus::Unknown("DELETED".into())));
 //! ```
 #![deny(missing_docs)]
 
 pub mod hooks;
 pub mod open_enum;
+pub mod spec;
 pub mod timestamp;
 
 // Lints are relaxed for generated code only. `Client::new` unwraps the
@@ -41,19 +59,21 @@ pub mod timestamp;
     clippy::panic
 )]
 mod generated {
-    include!(concat!(env!("OUT_DIR"), "/pinelabs_api.rs"));
+    include!(concat!(env!("OUT_DIR"), "/client.rs"));
 }
 
-/// The generated client: one async method per operation of the spec.
+/// The generated client: one method per operation of the spec, each
+/// returning a request builder (`.send().await`).
 pub use generated::Client;
+/// The generated request builders, one per operation.
+pub use generated::builder;
 /// Errors and values returned by the generated methods (from `progenitor_client`).
 pub use generated::{ByteStream, ClientInfo, Error, ResponseValue};
-/// The generated request and response types, and the open enums they use.
+/// The generated request and response types, their builders (`types::builder`),
+/// and the open enums they use.
 pub mod types {
     pub use crate::generated::types::*;
-    pub use crate::open_enum::{
-        CardCategory, CardType, DeletionStatus, PaymentMethod, TokenStatus,
-    };
+    pub use crate::open_enum::*;
     pub use crate::timestamp::Timestamp;
 }
 

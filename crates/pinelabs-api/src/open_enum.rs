@@ -1,4 +1,9 @@
-//! Open enums: the hand-written replacements for typify's closed enums.
+//! Open enums: what every enum of the spec becomes instead of typify's
+//! closed enums.
+//!
+//! The macro is hand-written; its invocations are generated from the spec's
+//! values (see `pinelabs-codegen`), so a value added to the spec becomes a
+//! known variant on the next build, with no list kept by hand.
 //!
 //! Pine Labs' documentation disagrees with itself on enum values (`Consumer`
 //! vs `CONSUMER`, `DELETED` as a token status that the status list does not
@@ -10,7 +15,9 @@
 //! * a known value decodes into its variant, **ignoring ASCII case**, and
 //!   serialises in the documented (upper-case) spelling;
 //! * any other string decodes into `Unknown(String)` and displays and
-//!   serialises back exactly as received.
+//!   serialises back exactly as received;
+//! * every enum is `#[non_exhaustive]`: a value added to the spec is a new
+//!   variant, which is then not a breaking change for a `match` elsewhere.
 //!
 //! ```
 //! use pinelabs_api::open_enum::CardCategory;
@@ -33,6 +40,7 @@ macro_rules! open_enum {
     ) => {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
             /// A value this client does not know, kept exactly as received.
@@ -153,76 +161,6 @@ fn open_schema(known: &[&str]) -> schemars::schema::Schema {
     .into()
 }
 
-open_enum! {
-    /// Current status of a token.
-    TokenStatus {
-        /// Token creation is initiated.
-        Initiated => "INITIATED",
-        /// The token is active and can be used for transactions.
-        Active => "ACTIVE",
-        /// The token is temporarily suspended.
-        Suspended => "SUSPENDED",
-        /// Token creation failed.
-        Failed => "FAILED",
-        /// The token has been deactivated.
-        Deactivated => "DEACTIVATED",
-    }
-}
-
-open_enum! {
-    /// Payment method behind a token.
-    PaymentMethod {
-        /// A card.
-        Card => "CARD",
-        /// A UPI handle.
-        Upi => "UPI",
-        /// Loyalty points.
-        Points => "POINTS",
-    }
-}
-
-open_enum! {
-    /// Credit or debit card.
-    CardType {
-        /// A credit card.
-        Credit => "CREDIT",
-        /// A debit card.
-        Debit => "DEBIT",
-    }
-}
-
-open_enum! {
-    /// Category of a card.
-    CardCategory {
-        /// Consumer card.
-        Consumer => "CONSUMER",
-        /// Commercial card.
-        Commercial => "COMMERCIAL",
-        /// Premium card.
-        Premium => "PREMIUM",
-        /// Super-premium card.
-        SuperPremium => "SUPER_PREMIUM",
-        /// Platinum card.
-        Platinum => "PLATINUM",
-        /// Any other category Pine Labs names `OTHER`.
-        Other => "OTHER",
-        /// Business card.
-        Business => "BUSINESS",
-        /// Government card.
-        GovernmentNotes => "GOVERNMENT_NOTES",
-        /// Payout card.
-        Payouts => "PAYOUTS",
-        /// Elite card.
-        Elite => "ELITE",
-        /// Standard card.
-        Standard => "STANDARD",
-    }
-}
-
-open_enum! {
-    /// Status of a token after a delete.
-    DeletionStatus {
-        /// The token was deleted.
-        Deleted => "DELETED",
-    }
-}
+// One `open_enum!` per enum of the spec (named or inline), generated from
+// the spec's values by `pinelabs-codegen`, plus the `registry` module.
+include!(concat!(env!("OUT_DIR"), "/open_enums.rs"));

@@ -8,8 +8,14 @@ use pinelabs_api::types::{
 };
 use serde_json::json;
 
-const LIST_200: &str = include_str!("fixtures/list_tokens_200.json");
-const DELETE_200: &str = include_str!("fixtures/delete_token_200.json");
+// The spec's own examples are the fixtures.
+fn example(operation_id: &str) -> &'static str {
+    pinelabs_api::spec::response_example(operation_id, 200).expect("documented example")
+}
+
+fn list_200() -> &'static str {
+    example("list_customer_tokens")
+}
 
 fn utc(s: &str) -> Timestamp {
     Timestamp::Utc(s.parse().expect("test timestamp"))
@@ -17,7 +23,7 @@ fn utc(s: &str) -> Timestamp {
 
 #[test]
 fn seed_list_example_decodes_with_every_field() {
-    let list: CustomerTokens = serde_json::from_str(LIST_200).expect("seed example decodes");
+    let list: CustomerTokens = serde_json::from_str(list_200()).expect("seed example decodes");
     assert_eq!(list.customer_id, "cust-v1-0811030624-aa-RBDgpR");
     assert_eq!(list.total_tokens, Some(1));
     assert_eq!(list.created_at, Some(utc("2024-10-04T13:11:29.645591Z")));
@@ -75,7 +81,8 @@ fn seed_list_example_decodes_with_every_field() {
 
 #[test]
 fn seed_delete_example_decodes_with_every_field() {
-    let deleted: DeletedToken = serde_json::from_str(DELETE_200).expect("seed example decodes");
+    let deleted: DeletedToken =
+        serde_json::from_str(example("delete_customer_token")).expect("seed example decodes");
     assert_eq!(
         deleted.token_id.as_deref(),
         Some("token-v1-0811030624-aa-RBDgpR")
@@ -89,7 +96,7 @@ fn seed_delete_example_decodes_with_every_field() {
 }
 
 fn token_with(field: &str, value: serde_json::Value) -> serde_json::Value {
-    let mut list: serde_json::Value = serde_json::from_str(LIST_200).expect("fixture");
+    let mut list: serde_json::Value = serde_json::from_str(list_200()).expect("fixture");
     list["tokens"][0][field] = value;
     list
 }
@@ -112,7 +119,7 @@ fn unknown_token_status_is_kept() {
 
 #[test]
 fn mixed_case_card_category_is_known() {
-    let mut list: serde_json::Value = serde_json::from_str(LIST_200).expect("fixture");
+    let mut list: serde_json::Value = serde_json::from_str(list_200()).expect("fixture");
     list["tokens"][0]["card_data"]["card_category"] = json!("Consumer");
     let list = decode(list);
     let card = list.tokens[0].card_data.as_ref().expect("card");
@@ -146,8 +153,26 @@ fn known_enum_values_round_trip() {
             category
         );
     }
-    assert_eq!(PaymentMethod::KNOWN.len(), 3);
-    assert_eq!(CardType::KNOWN.len(), 2);
+    // Every open enum knows exactly the spec's values (see tests/spec.rs for
+    // the agreement with the spec itself).
+    for (schema, values) in pinelabs_api::open_enum::registry::SCHEMAS {
+        for value in *values {
+            assert_eq!(
+                pinelabs_api::open_enum::registry::decodes_as_known(schema, value),
+                Some(true),
+                "{schema}: {value}"
+            );
+        }
+    }
+    assert_eq!(PaymentMethod::KNOWN.len(), registry_len("PaymentMethod"));
+    assert_eq!(CardType::KNOWN.len(), registry_len("CardType"));
+}
+
+fn registry_len(schema: &str) -> usize {
+    pinelabs_api::open_enum::registry::SCHEMAS
+        .iter()
+        .find(|(name, _)| *name == schema)
+        .map_or(0, |(_, values)| values.len())
 }
 
 #[test]

@@ -8,7 +8,8 @@
 //! included.
 //!
 //! ```
-//! let spec = pinelabs_codegen::load_json(&pinelabs_codegen::spec_path()).unwrap();
+//! let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/pinelabs-online.yaml");
+//! let spec = pinelabs_codegen::load_json(&path).unwrap();
 //! let schemas = pinelabs_codegen::validate::SpecSchemas::new(&spec);
 //! let body = serde_json::json!({"code": "INVALID_REQUEST", "message": "bad"});
 //! schemas.validate_component("ErrorResponse", &body).unwrap();

@@ -23,8 +23,10 @@
 //! Sending a delete with a reference already used returns the first answer
 //! again, unchanged, whatever the ids, and changes nothing.
 //!
-//! It starts seeded with the documentation's example customer
-//! ([`SEED_CUSTOMER_ID`]) and token ([`SEED_TOKEN_ID`]).
+//! It starts seeded with the spec's example answer to the list
+//! (`pinelabs_api::spec`): customer [`SEED_CUSTOMER_ID`] and token
+//! [`SEED_TOKEN_ID`], whose expiry is moved to a year from today so that an
+//! `ACTIVE` token is not already expired.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -75,9 +77,6 @@ pub const SANDBOX_CLIENT_SECRET: &str = "sandbox-secret";
 pub const SEED_CUSTOMER_ID: &str = "cust-v1-0811030624-aa-RBDgpR";
 /// The token of the documentation's example.
 pub const SEED_TOKEN_ID: &str = "token-v1-1234567890-aa-ABCDEF";
-
-/// The documentation's example list body, the sandbox's seed.
-const SEED_LIST: &str = include_str!("../../pinelabs-api/tests/fixtures/list_tokens_200.json");
 
 /// How the token endpoint shapes its answer (all three are documented).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -253,19 +252,25 @@ impl Drop for Sandbox {
     }
 }
 
+/// The spec's example of a list answer, seeded with expiries from today.
 fn seed(store: &mut Store) {
-    match serde_json::from_str::<CustomerTokens>(SEED_LIST) {
-        Ok(list) => {
-            let now = pinelabs_api::types::Timestamp::from(chrono::Utc::now());
-            store.customers.insert(
-                list.customer_id,
-                Customer {
-                    created_at: list.created_at.unwrap_or_else(|| now.clone()),
-                    updated_at: list.updated_at.unwrap_or(now),
-                    tokens: list.tokens,
-                },
-            );
-        }
-        Err(e) => tracing::error!(error = %e, "the seed example does not decode"),
+    let example = pinelabs_api::spec::response_example("list_customer_tokens", 200);
+    let list = example.map(serde_json::from_str::<CustomerTokens>);
+    let Some(Ok(mut list)) = list else {
+        tracing::error!("the spec's list example is missing or does not decode");
+        return;
+    };
+    let now = chrono::Utc::now();
+    for token in &mut list.tokens {
+        token.expired_at = Some((now + chrono::Duration::days(365)).into());
     }
+    let now = pinelabs_api::types::Timestamp::from(now);
+    store.customers.insert(
+        list.customer_id,
+        Customer {
+            created_at: list.created_at.unwrap_or_else(|| now.clone()),
+            updated_at: list.updated_at.unwrap_or(now),
+            tokens: list.tokens,
+        },
+    );
 }

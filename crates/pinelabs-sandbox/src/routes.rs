@@ -1,7 +1,6 @@
 //! The HTTP side: Pine Labs' documented behaviour, emulated.
 
 use std::{
-    collections::BTreeMap,
     sync::{Arc, Mutex, MutexGuard},
     time::{Duration, Instant},
 };
@@ -15,7 +14,9 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use pinelabs_api::types::{AdditionalErrorDetails, ErrorResponse};
+use pinelabs_api::types::{
+    DeleteTokenRequest, MetadataValue, RequestId, RequestTimestamp, ResourceId,
+};
 use serde::Deserialize;
 
 use crate::{
@@ -35,9 +36,6 @@ impl Shared {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
-
-/// Longest id the API accepts.
-const MAX_ID: usize = 50;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -69,18 +67,14 @@ impl IntoResponse for Rejected {
 
 type Handled = Result<Response, Rejected>;
 
-/// The Pine Labs error body.
+/// The Pine Labs error body (`ErrorResponse` of the spec; the sandbox's
+/// tests validate every answer against it).
 fn error(status: StatusCode, code: &str, message: impl Into<String>, step: &str) -> Response {
-    let body = ErrorResponse {
-        code: code.to_owned(),
-        message: message.into(),
-        additional_error_details: Some(AdditionalErrorDetails {
-            source: Some("pinelabs-sandbox".to_owned()),
-            step: Some(step.to_owned()),
-            reason: None,
-            metadata: None,
-        }),
-    };
+    let body = serde_json::json!({
+        "code": code,
+        "message": message.into(),
+        "additional_error_details": {"source": "pinelabs-sandbox", "step": step},
+    });
     (status, Json(body)).into_response()
 }
 
@@ -164,25 +158,25 @@ async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<(), Rejected> {
         )
         .into());
     }
-    check_header(headers, "request-id", 1, 50)?;
-    check_header(headers, "request-timestamp", 20, 35)?;
+    check_header::<RequestId>(headers, "request-id")?;
+    check_header::<RequestTimestamp>(headers, "request-timestamp")?;
     Ok(())
 }
 
-fn check_header(headers: &HeaderMap, name: &str, min: usize, max: usize) -> Result<(), Rejected> {
+/// An optional header must parse as its spec type `T` (length limits).
+fn check_header<T>(headers: &HeaderMap, name: &str) -> Result<(), Rejected>
+where
+    T: for<'a> TryFrom<&'a str, Error: std::fmt::Display>,
+{
     let Some(value) = headers.get(name) else {
         return Ok(());
     };
-    let len = value
+    let value = value
         .to_str()
-        .map(|v| v.chars().count())
-        .unwrap_or(usize::MAX);
-    if len < min || len > max {
-        return Err(invalid(format!(
-            "header {name} must be {min} to {max} characters"
-        )));
-    }
-    Ok(())
+        .map_err(|_| invalid(format!("header {name} is not visible ASCII")))?;
+    T::try_from(value)
+        .map(drop)
+        .map_err(|e| invalid(format!("header {name} is invalid: {e}")))
 }
 
 fn fault_response(fault: &Fault) -> Response {
@@ -211,11 +205,9 @@ fn fault_response(fault: &Fault) -> Response {
 }
 
 fn check_id(name: &str, id: &str) -> Result<(), Rejected> {
-    let chars = id.chars().count();
-    if chars == 0 || chars > MAX_ID {
-        return Err(invalid(format!("{name} must be 1 to {MAX_ID} characters")));
-    }
-    Ok(())
+    ResourceId::try_from(id)
+        .map(drop)
+        .map_err(|e| invalid(format!("{name} is invalid: {e}")))
 }
 
 fn path_error(rejection: PathRejection) -> Rejected {
@@ -242,34 +234,26 @@ async fn list_tokens(
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DeleteBody {
-    merchant_unique_reference: String,
-    #[serde(default)]
-    merchant_metadata: BTreeMap<String, String>,
-}
-
-fn check_delete_body(body: &[u8]) -> Result<DeleteBody, Rejected> {
-    let body: DeleteBody = serde_json::from_slice(body)
+/// A delete body is the spec's `DeleteTokenRequest` (unknown fields,
+/// reference and value lengths checked by the generated type), with at most
+/// the spec's `maxProperties` metadata pairs, and keys no longer than values.
+fn check_delete_body(body: &[u8]) -> Result<DeleteTokenRequest, Rejected> {
+    let body: DeleteTokenRequest = serde_json::from_slice(body)
         .map_err(|e| invalid(format!("the body is not a valid delete request: {e}")))?;
-    let chars = body.merchant_unique_reference.chars().count();
-    if chars == 0 || chars > 50 {
-        return Err(invalid(
-            "merchant_unique_reference must be 1 to 50 characters",
-        ));
-    }
-    if body.merchant_metadata.len() > 10 {
-        return Err(invalid("merchant_metadata has more than 10 pairs"));
-    }
-    if body
-        .merchant_metadata
-        .iter()
-        .any(|(k, v)| k.chars().count() > 256 || v.chars().count() > 256)
+    let pairs = &body.merchant_metadata;
+    if let Some(max) = pinelabs_api::spec::max_properties("DeleteTokenRequest", "merchant_metadata")
+        .filter(|max| pairs.len() > *max)
     {
-        return Err(invalid(
-            "merchant_metadata keys and values are at most 256 characters",
-        ));
+        return Err(invalid(format!(
+            "merchant_metadata has more than {max} pairs"
+        )));
+    }
+    if let Some(Err(e)) = pairs
+        .keys()
+        .map(|k| MetadataValue::try_from(k.as_str()))
+        .find(Result::is_err)
+    {
+        return Err(invalid(format!("a merchant_metadata key is invalid: {e}")));
     }
     Ok(body)
 }
@@ -301,6 +285,12 @@ async fn delete_token(
             "TOKEN_NOT_FOUND",
             "the customer has no token with this id",
             "lookup",
+        ),
+        Err(DeleteRefusal::Internal(why)) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            why,
+            "delete",
         ),
     };
     Err(refusal.into())

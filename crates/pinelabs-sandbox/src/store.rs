@@ -6,7 +6,8 @@ use std::{
 };
 
 use pinelabs_api::types::{
-    CustomerToken, CustomerTokens, DeletedToken, DeletionStatus, Timestamp, TokenStatus,
+    CardCategory, CardData, CardType, CustomerToken, CustomerTokens, DeletedToken, DeletionStatus,
+    PaymentMethod, Timestamp, TokenStatus, error::ConversionError,
 };
 
 /// One customer and their tokens.
@@ -80,18 +81,22 @@ pub(crate) struct Store {
 pub(crate) enum DeleteRefusal {
     NoCustomer,
     NoToken,
+    /// The answer could not be built (a required field the sandbox does
+    /// not know of was added to the spec).
+    Internal(String),
 }
 
 impl Store {
     pub fn list(&self, customer_id: &str) -> Option<CustomerTokens> {
         let customer = self.customers.get(customer_id)?;
-        Some(CustomerTokens {
-            customer_id: customer_id.to_owned(),
-            total_tokens: Some(customer.tokens.len() as i64),
-            tokens: customer.tokens.clone(),
-            created_at: Some(customer.created_at.clone()),
-            updated_at: Some(customer.updated_at.clone()),
-        })
+        CustomerTokens::builder()
+            .customer_id(customer_id)
+            .total_tokens(customer.tokens.len() as i64)
+            .tokens(customer.tokens.clone())
+            .created_at(customer.created_at.clone())
+            .updated_at(customer.updated_at.clone())
+            .try_into()
+            .ok()
     }
 
     /// Deletes a token. A replayed reference gets the first answer again.
@@ -113,44 +118,53 @@ impl Store {
             .iter()
             .position(|t| t.token_id == token_id)
             .ok_or(DeleteRefusal::NoToken)?;
+        let answer: DeletedToken = DeletedToken::builder()
+            .token_id(token_id.to_owned())
+            .customer_id(customer_id.to_owned())
+            .status(DeletionStatus::Deleted)
+            .merchant_unique_reference(reference.to_owned())
+            .try_into()
+            .map_err(|e: ConversionError| DeleteRefusal::Internal(e.to_string()))?;
         customer.tokens.remove(index);
         customer.updated_at = chrono::Utc::now().into();
-        let answer = DeletedToken {
-            token_id: Some(token_id.to_owned()),
-            customer_id: Some(customer_id.to_owned()),
-            status: Some(DeletionStatus::Deleted),
-            merchant_unique_reference: Some(reference.to_owned()),
-        };
         self.deletes.insert(reference.to_owned(), answer.clone());
         Ok(answer)
     }
 }
 
-/// A plausible active card token for `customer_id`, for seeding.
-pub fn card_token(customer_id: &str, token_id: &str, last4: &str) -> CustomerToken {
+/// A plausible active card token for `customer_id`, for seeding: it
+/// expires a year from now.
+///
+/// Built with the generated builders, so a field added to the spec needs no
+/// change here. Fails only if the spec gains a required field.
+pub fn card_token(
+    customer_id: &str,
+    token_id: &str,
+    last4: &str,
+) -> Result<CustomerToken, ConversionError> {
     let now = chrono::Utc::now();
-    CustomerToken {
-        token_id: token_id.to_owned(),
-        merchant_token_reference: Some(format!("ref-{token_id}")),
-        customer_id: Some(customer_id.to_owned()),
-        status: Some(TokenStatus::Active),
-        payment_method: Some(pinelabs_api::types::PaymentMethod::Card),
-        expired_at: Some((now + chrono::Duration::days(365)).into()),
-        created_at: Some(now.into()),
-        updated_at: Some(now.into()),
-        status_reason: Some("Token activated successfully".to_owned()),
-        merchant_metadata: None,
-        card_data: Some(pinelabs_api::types::CardData {
-            last4_digit: Some(last4.to_owned()),
-            card_type: Some(pinelabs_api::types::CardType::Debit),
-            network_name: Some("VISA".to_owned()),
-            issuer_name: Some("Sandbox Bank".to_owned()),
-            card_category: Some(pinelabs_api::types::CardCategory::Consumer),
-            country_code: Some("IND".to_owned()),
-            international: Some(false),
-            emi: Some(false),
-            cvv_required: Some(true),
-        }),
-        is_compliant: Some(true),
-    }
+    let card: CardData = CardData::builder()
+        .last4_digit(last4.to_owned())
+        .card_type(CardType::Debit)
+        .network_name("VISA".to_owned())
+        .issuer_name("Sandbox Bank".to_owned())
+        .card_category(CardCategory::Consumer)
+        .country_code("IND".to_owned())
+        .international(false)
+        .emi(false)
+        .cvv_required(true)
+        .try_into()?;
+    CustomerToken::builder()
+        .token_id(token_id)
+        .merchant_token_reference(format!("ref-{token_id}"))
+        .customer_id(customer_id.to_owned())
+        .status(TokenStatus::Active)
+        .payment_method(PaymentMethod::Card)
+        .expired_at(Timestamp::from(now + chrono::Duration::days(365)))
+        .created_at(Timestamp::from(now))
+        .updated_at(Timestamp::from(now))
+        .status_reason("Token activated successfully".to_owned())
+        .card_data(card)
+        .is_compliant(true)
+        .try_into()
 }

@@ -5,31 +5,30 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 use pinelabs_api::{
     ResponseValue,
     hooks::Hooks,
-    types::{CustomerTokens, DeletedToken, ErrorResponse, RequestId, RequestTimestamp},
+    types::{CustomerTokens, DeletedToken},
 };
 use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
-use tracing::{Instrument, field};
 
 use crate::{
-    auth::{Credentials, TokenProvider},
+    auth::Credentials,
     config::{Environment, RetryPolicy, Timeouts},
-    error::{Error, Result, excerpt},
-    transport::{self, Call, Operation},
+    error::{ApiError, Context, Error, Result, excerpt, map_with_body},
+    transport::{CallState, Transport},
     validate,
 };
 
 /// The default `User-Agent`: `pinelabs-rust/<crate version>`.
 pub const USER_AGENT: &str = concat!("pinelabs-rust/", env!("CARGO_PKG_VERSION"));
 
-type ApiError = pinelabs_api::Error<ErrorResponse>;
-
 /// A Pine Labs Online customer-token client.
 ///
 /// Cheap to clone (`Arc` inside), `Send + Sync`: build one per service and
-/// share it. Every call validates its inputs before sending, sends a fresh
-/// `Request-ID` and `Request-Timestamp`, authenticates, retries where that is
-/// safe, and runs inside one `pinelabs.call` tracing span.
+/// share it. Every call authenticates, sends a `Request-ID` and a
+/// `Request-Timestamp`, retries where that is safe, and runs inside one
+/// `pinelabs.call` tracing span. [`list_tokens`](Self::list_tokens) and
+/// [`delete_token`](Self::delete_token) also validate their inputs first;
+/// every other operation of the spec is reached through [`api`](Self::api).
 #[derive(Clone)]
 pub struct Client {
     shared: Arc<Shared>,
@@ -37,20 +36,19 @@ pub struct Client {
 
 struct Shared {
     base_url: String,
-    http: reqwest::Client,
-    auth: Arc<dyn TokenProvider>,
-    retry: RetryPolicy,
-    timeouts: Timeouts,
-    user_agent: HeaderValue,
+    /// The generated client, built once; its hooks are the [`Transport`].
+    api: pinelabs_api::Client,
+    transport: Arc<Transport>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let transport = &self.shared.transport;
         f.debug_struct("Client")
             .field("base_url", &self.shared.base_url)
-            .field("auth", &self.shared.auth)
-            .field("retry", &self.shared.retry)
-            .field("timeouts", &self.shared.timeouts)
+            .field("auth", &transport.auth)
+            .field("retry", &transport.policy)
+            .field("timeouts", &transport.timeouts)
             .finish_non_exhaustive()
     }
 }
@@ -99,6 +97,12 @@ impl DeleteToken {
     }
 }
 
+/// `2024-07-09T07:57:08.022Z`: UTC with milliseconds, as Pine Labs documents
+/// `Request-Timestamp`.
+pub(crate) fn rfc3339_millis(now: chrono::DateTime<chrono::Utc>) -> String {
+    now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 impl Client {
     /// A builder with the defaults: UAT, 5 s connect / 10 s attempt / 30 s
     /// total timeouts, 3 attempts, `User-Agent: pinelabs-rust/<version>`.
@@ -111,18 +115,63 @@ impl Client {
         &self.shared.base_url
     }
 
+    /// The generated client, for every operation of the spec.
+    ///
+    /// Its calls go through this client's middleware: authentication,
+    /// `Request-ID` and `Request-Timestamp` (filled in when you set none),
+    /// retries by the method's idempotency, timeouts, the 401 refresh and
+    /// the tracing span. Its error converts into [`Error`] with `?` or
+    /// `Error::from`; wrap the call in [`call`](Self::call) to also get the
+    /// request id on every error and the body of an undocumented status.
+    ///
+    /// ```no_run
+    /// # async fn run(client: pinelabs::Client) -> pinelabs::Result<()> {
+    /// let tokens = client
+    ///     .call(client.api().list_customer_tokens().customer_id("cust-1").send())
+    ///     .await?;
+    /// // Or, with the bare conversion:
+    /// let same = client.api().list_customer_tokens().customer_id("cust-1").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn api(&self) -> &pinelabs_api::Client {
+        &self.shared.api
+    }
+
+    /// Runs one call made on [`api`](Self::api) and maps its error with
+    /// everything the call saw: the `Request-ID`, the total deadline, why no
+    /// token could be had, the body of an undocumented status, the JSON path
+    /// of a decode failure.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        request: impl Future<Output = std::result::Result<ResponseValue<T>, ApiError>>,
+    ) -> Result<T> {
+        let timeouts = self.shared.transport.timeouts;
+        let call = CallState::new(timeouts.total);
+        let result = match call.scope(request).await {
+            Ok(value) => Ok(value.into_inner()),
+            Err(e) => Err(map_with_body::<T>(e, Context::of(&call, timeouts)).await),
+        };
+        if let Some(span) = call.close_span() {
+            let _entered = span.enter();
+            match &result {
+                Ok(_) => tracing::debug!("pinelabs call succeeded"),
+                Err(e) => tracing::warn!(error = %e, "pinelabs call failed"),
+            }
+        }
+        result
+    }
+
     /// Every token saved for `customer_id`.
     ///
     /// `GET /api/v1/customer/{customer_id}/tokens`. Retried on connect
-    /// errors, timeouts and 408/429/500/502/503/504.
+    /// errors, timeouts and the [`RETRYABLE_STATUSES`](crate::RETRYABLE_STATUSES).
     pub async fn list_tokens(&self, customer_id: &str) -> Result<CustomerTokens> {
         let customer_id = validate::id("customer_id", customer_id)?;
         self.call(
-            &transport::LIST_TOKENS,
-            async |api, request_id, timestamp| {
-                api.list_customer_tokens(&customer_id, Some(request_id), Some(timestamp))
-                    .await
-            },
+            self.api()
+                .list_customer_tokens()
+                .customer_id(customer_id)
+                .send(),
         )
         .await
     }
@@ -131,7 +180,8 @@ impl Client {
     ///
     /// `POST /api/v1/customer/{customer_id}/tokens/{token_id}/delete`.
     /// Retried only where the delete provably did not happen (connect
-    /// errors, 429, 503), with the same reference and `Request-ID`.
+    /// errors, the [`REFUSED_STATUSES`](crate::REFUSED_STATUSES)), with the
+    /// same reference and `Request-ID`.
     pub async fn delete_token(
         &self,
         customer_id: &str,
@@ -141,204 +191,13 @@ impl Client {
         let customer_id = validate::id("customer_id", customer_id)?;
         let token_id = validate::id("token_id", token_id)?;
         let body = validate::delete_body(&delete.reference, &delete.metadata)?;
-        self.call(
-            &transport::DELETE_TOKEN,
-            async |api, request_id, timestamp| {
-                api.delete_customer_token(
-                    &customer_id,
-                    &token_id,
-                    Some(request_id),
-                    Some(timestamp),
-                    &body,
-                )
-                .await
-            },
-        )
-        .await
-    }
-
-    /// Runs one call: headers, span, middleware, total timeout, error mapping.
-    async fn call<T: DeserializeOwned>(
-        &self,
-        op: &'static Operation,
-        send: impl AsyncFnOnce(
-            &pinelabs_api::Client,
-            &RequestId,
-            &RequestTimestamp,
-        ) -> std::result::Result<ResponseValue<T>, ApiError>,
-    ) -> Result<T> {
-        let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let (Ok(rid), Ok(ts)) = (
-            RequestId::try_from(uuid::Uuid::new_v4().to_string()),
-            RequestTimestamp::try_from(timestamp),
-        ) else {
-            return Err(Error::invalid(
-                "request headers",
-                "could not build Request-ID/Request-Timestamp",
-            ));
-        };
-
-        let span = tracing::info_span!(
-            "pinelabs.call",
-            operation = op.id,
-            http.method = op.method,
-            http.route = op.route,
-            request_id = rid.as_str(),
-            http.status_code = field::Empty,
-            attempts = field::Empty,
-            latency_ms = field::Empty,
-        );
-        let call = Arc::new(Call {
-            op,
-            auth: self.shared.auth.clone(),
-            policy: self.shared.retry,
-            timeouts: self.shared.timeouts,
-            deadline: std::time::Instant::now() + self.shared.timeouts.total,
-            user_agent: self.shared.user_agent.clone(),
-            outcome: Default::default(),
-        });
-        let api = pinelabs_api::Client::new_with_client(
-            &self.shared.base_url,
-            self.shared.http.clone(),
-            Hooks::new(call.clone()),
-        );
-
-        let started = std::time::Instant::now();
-        // The total timeout is enforced inside the middleware (see
-        // `Call::deadline`), so no extra timer wraps the call.
-        let result = async {
-            match send(&api, &rid, &ts).await {
-                Ok(value) => Ok(value.into_inner()),
-                Err(e) => Err(map_error::<T>(e, &call, &rid).await),
-            }
-        };
-        // Entering a span on every poll costs even when nobody listens.
-        let result = if span.is_disabled() {
-            result.await
-        } else {
-            result.instrument(span.clone()).await
-        };
-
-        let outcome = call.outcome();
-        if let Some(status) = outcome.status {
-            span.record("http.status_code", status);
-        }
-        span.record("attempts", outcome.attempts);
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
-        let _entered = span.enter();
-        match &result {
-            Ok(_) => tracing::debug!("pinelabs call succeeded"),
-            Err(e) => tracing::warn!(error = %e, "pinelabs call failed"),
-        }
-        result
-    }
-}
-
-/// Turns the generated client's error into ours, using what the middleware saw.
-async fn map_error<T: DeserializeOwned>(error: ApiError, call: &Call, request_id: &str) -> Error {
-    let request_id = request_id.to_owned();
-    let (status, retry_after, auth_error, token, deadline_hit) = {
-        let mut outcome = call.outcome();
-        (
-            outcome.status,
-            outcome.retry_after,
-            outcome.auth_error.take(),
-            outcome.token.clone(),
-            outcome.deadline_hit,
-        )
-    };
-    if deadline_hit && status.is_none() {
-        return Error::Timeout {
-            after: call.timeouts.total,
-            request_id,
-        };
-    }
-    if let Some(auth_error) = auth_error {
-        return auth_error;
-    }
-    let token = token.as_ref().map(|t| t.expose_secret()).unwrap_or("");
-    match error {
-        pinelabs_api::Error::ErrorResponse(body) => {
-            let status = body.status().as_u16();
-            documented_api_error(status, body.into_inner(), retry_after, request_id)
-        }
-        pinelabs_api::Error::InvalidResponsePayload(bytes, e) => match status {
-            Some(status) if status >= 400 => Error::Api {
-                status,
-                code: None,
-                message: "the error body is not Pine Labs' documented JSON shape".to_owned(),
-                details: None,
-                excerpt: Some(excerpt(&bytes, &[token])),
-                retry_after,
-                request_id,
-            },
-            _ => match decode_with_path::<T>(&bytes, token, Some(request_id.clone())) {
-                Err(decode) => decode,
-                // serde_path_to_error accepted what serde_json refused:
-                // report serde_json's own message.
-                Ok(_) => Error::Decode {
-                    path: ".".to_owned(),
-                    message: e.to_string(),
-                    excerpt: excerpt(&bytes, &[token]),
-                    request_id: Some(request_id),
-                },
-            },
-        },
-        pinelabs_api::Error::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            let bytes = response.bytes().await.unwrap_or_default();
-            match serde_json::from_slice::<ErrorResponse>(&bytes) {
-                Ok(body) => documented_api_error(status, body, retry_after, request_id),
-                Err(_) => Error::Api {
-                    status,
-                    code: None,
-                    message: format!("undocumented status {status}"),
-                    details: None,
-                    excerpt: Some(excerpt(&bytes, &[token])),
-                    retry_after,
-                    request_id,
-                },
-            }
-        }
-        pinelabs_api::Error::CommunicationError(e)
-        | pinelabs_api::Error::ResponseBodyError(e)
-        | pinelabs_api::Error::InvalidUpgrade(e) => {
-            if e.is_timeout() {
-                Error::Timeout {
-                    after: call.timeouts.attempt,
-                    request_id,
-                }
-            } else {
-                Error::Transport {
-                    message: format!("{} error", transport::transport_kind(&e)),
-                    request_id,
-                    source: Some(e.without_url()),
-                }
-            }
-        }
-        pinelabs_api::Error::InvalidRequest(why) => Error::invalid("request", why),
-        pinelabs_api::Error::Custom(why) => Error::Auth {
-            reason: why,
-            status: None,
-        },
-    }
-}
-
-/// `Error::Api` from a body in Pine Labs' documented error shape.
-fn documented_api_error(
-    status: u16,
-    body: ErrorResponse,
-    retry_after: Option<Duration>,
-    request_id: String,
-) -> Error {
-    Error::Api {
-        status,
-        code: Some(body.code),
-        message: body.message,
-        details: body.additional_error_details.map(Box::new),
-        excerpt: None,
-        retry_after,
-        request_id,
+        let request = self
+            .api()
+            .delete_customer_token()
+            .customer_id(customer_id)
+            .token_id(token_id)
+            .body(body);
+        self.call(request.send()).await
     }
 }
 
@@ -362,7 +221,7 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     decode_with_path(bytes, "", None)
 }
 
-fn decode_with_path<T: DeserializeOwned>(
+pub(crate) fn decode_with_path<T: DeserializeOwned>(
     bytes: &[u8],
     token: &str,
     request_id: Option<String>,
@@ -413,6 +272,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
+    idempotency: BTreeMap<String, bool>,
 }
 
 impl ClientBuilder {
@@ -492,6 +352,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Overrides the retry safety of one operation (by `operationId`),
+    /// which otherwise follows its HTTP method: `true` lets it be retried
+    /// like a `GET` (timeouts, 5xx), `false` only where the request provably
+    /// did not take effect.
+    ///
+    /// ```
+    /// // Pine Labs replays a delete with the same reference harmlessly, say:
+    /// let builder = pinelabs::Client::builder().idempotent("delete_customer_token", true);
+    /// ```
+    pub fn idempotent(mut self, operation_id: impl Into<String>, idempotent: bool) -> Self {
+        self.idempotency.insert(operation_id.into(), idempotent);
+        self
+    }
+
     /// Checks the configuration and builds the client. Nothing is sent.
     pub fn build(self) -> Result<Client> {
         let base_url = self.environment.base_url()?;
@@ -524,19 +398,32 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::Transport {
                     message: "the HTTP client could not be built".to_owned(),
-                    request_id: "(none)".to_owned(),
+                    request_id: None,
                     source: Some(e),
                 })?,
         };
-        let auth = credentials.into_provider(http.clone(), &base_url);
+        for operation_id in self.idempotency.keys() {
+            if pinelabs_api::spec::operation(operation_id).is_none() {
+                return Err(Error::invalid(
+                    "idempotent",
+                    format!("`{operation_id}` is not an operationId of the spec"),
+                ));
+            }
+        }
+        let transport = Arc::new(Transport {
+            auth: credentials.into_provider(http.clone(), &base_url),
+            policy: self.retry,
+            timeouts: self.timeouts,
+            user_agent,
+            idempotency: self.idempotency,
+        });
+        let api =
+            pinelabs_api::Client::new_with_client(&base_url, http, Hooks::new(transport.clone()));
         Ok(Client {
             shared: Arc::new(Shared {
                 base_url,
-                http,
-                auth,
-                retry: self.retry,
-                timeouts: self.timeouts,
-                user_agent,
+                api,
+                transport,
             }),
         })
     }

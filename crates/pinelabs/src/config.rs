@@ -2,15 +2,27 @@
 
 use std::time::Duration;
 
+use pinelabs_api::spec::SERVERS;
+
 use crate::error::{Error, Result};
 
-/// Base URL of Pine Labs' UAT (test) environment.
-pub const UAT_BASE_URL: &str = "https://pluraluat.v2.pinepg.in";
-/// Base URL of Pine Labs' production environment.
-pub const PRODUCTION_BASE_URL: &str = "https://api.pluralpay.in";
+/// Base URL of Pine Labs' UAT (test) environment: the spec's first server.
+pub const UAT_BASE_URL: &str = SERVERS[0].url;
+/// Base URL of Pine Labs' production environment: the spec's second server.
+pub const PRODUCTION_BASE_URL: &str = SERVERS[1].url;
+
+/// The statuses after which an idempotent call (a `GET`, say) is retried:
+/// the request may be resent whatever the server did with it.
+pub const RETRYABLE_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
+
+/// The statuses where the server refused before acting (the spec gives both
+/// a `Retry-After`): the only ones after which a non-idempotent call (the
+/// delete `POST`) is retried.
+pub const REFUSED_STATUSES: &[u16] = &[429, 503];
 
 /// Which Pine Labs Online deployment to talk to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Environment {
     /// UAT, Pine Labs' test environment ([`UAT_BASE_URL`]). The default, so
     /// that nobody reaches production by accident.
@@ -73,7 +85,10 @@ fn check_base_url(raw: &str) -> Result<String> {
 }
 
 /// Time limits of a call.
+///
+/// Build one from the defaults: `Timeouts::default().with_total(Duration::from_secs(5))`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// Limit on establishing a connection. Default 5 s.
     pub connect: Duration,
@@ -96,6 +111,16 @@ impl Default for Timeouts {
 
 /// When and how a failed attempt is retried.
 ///
+/// Build one from the defaults:
+///
+/// ```
+/// use std::time::Duration;
+/// let policy = pinelabs::RetryPolicy::default()
+///     .with_max_attempts(5)
+///     .with_initial_backoff(Duration::from_millis(50));
+/// assert_eq!(policy.max_attempts, 5);
+/// ```
+///
 /// Backoff is exponential with *full jitter*: before retry `n` (1-based) the
 /// client sleeps a random time in `0..=min(max_backoff, initial_backoff *
 /// 2^(n-1))`. A `Retry-After` header (seconds or HTTP date) replaces that
@@ -103,18 +128,23 @@ impl Default for Timeouts {
 ///
 /// What is retried depends on whether the operation is idempotent:
 ///
-/// * **list** (a `GET`): connect errors, attempt timeouts, and the statuses
-///   408, 429, 500, 502, 503 and 504;
-/// * **delete** (a `POST` with effects): only where the request provably did
-///   not take effect: connect errors (nothing reached the server), 429 and
-///   503 (the server refused before processing). A 500, 502, 504 or a timeout
-///   may come after the token was deleted, so those are returned to the
-///   caller. Every retry of a delete resends the same body (so the same
-///   `merchant_unique_reference`) and the same `Request-ID`.
+/// * **idempotent** operations (GET, HEAD, PUT, DELETE, OPTIONS: the list):
+///   connect errors, attempt timeouts, and [`RETRYABLE_STATUSES`];
+/// * **the others** (POST, PATCH: the delete): only where the request
+///   provably did not take effect: connect errors (nothing reached the
+///   server) and [`REFUSED_STATUSES`] (the server refused before
+///   processing). A 500, 502, 504 or a timeout may come after the token was
+///   deleted, so those are returned to the caller. Every retry resends the
+///   same body (so the same `merchant_unique_reference`) and the same
+///   `Request-ID`.
+///
+/// The method's rule can be overridden per operation with
+/// [`ClientBuilder::idempotent`](crate::ClientBuilder::idempotent).
 ///
 /// Independently of these attempts, a `401` triggers one token refresh and
 /// one resend when the credentials can be refreshed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included. `1` disables retries. Default 3.
     pub max_attempts: u32,
@@ -137,7 +167,51 @@ impl Default for RetryPolicy {
     }
 }
 
+impl Timeouts {
+    /// Sets the limit on establishing a connection.
+    pub fn with_connect(mut self, connect: Duration) -> Self {
+        self.connect = connect;
+        self
+    }
+
+    /// Sets the limit on one attempt.
+    pub fn with_attempt(mut self, attempt: Duration) -> Self {
+        self.attempt = attempt;
+        self
+    }
+
+    /// Sets the limit on a whole call, retries included.
+    pub fn with_total(mut self, total: Duration) -> Self {
+        self.total = total;
+        self
+    }
+}
+
 impl RetryPolicy {
+    /// Sets the attempts in all (`1` disables retries).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// Sets the base of the exponential backoff.
+    pub fn with_initial_backoff(mut self, initial_backoff: Duration) -> Self {
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// Sets the upper bound of one backoff delay.
+    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// Sets the upper bound of a delay taken from `Retry-After`.
+    pub fn with_max_retry_after(mut self, max_retry_after: Duration) -> Self {
+        self.max_retry_after = max_retry_after;
+        self
+    }
+
     /// No retries at all.
     pub fn none() -> Self {
         Self {
@@ -210,6 +284,47 @@ mod tests {
                 .as_deref(),
             Some("https://x.example/api")
         );
+    }
+
+    /// The base URLs are the spec's servers, in the order the constants assume.
+    #[test]
+    fn base_urls_are_the_specs_servers() {
+        assert!(SERVERS[0].description.contains("UAT"), "{:?}", SERVERS[0]);
+        assert!(
+            SERVERS[1].description.contains("Production"),
+            "{:?}",
+            SERVERS[1]
+        );
+    }
+
+    /// Every documented 5xx and 429 is retried for idempotent calls, and
+    /// every refusal status is one that every operation documents.
+    #[test]
+    fn status_lists_agree_with_the_spec() {
+        let spec = pinelabs_api::spec::OPERATIONS;
+        assert!(!spec.is_empty());
+        for op in spec {
+            for (status, _) in pinelabs_api::spec::documented_errors(op.operation_id) {
+                if status >= 500 || status == 429 {
+                    assert!(
+                        RETRYABLE_STATUSES.contains(&status),
+                        "{} documents {status}, which is not retried",
+                        op.operation_id
+                    );
+                }
+            }
+        }
+        for status in REFUSED_STATUSES {
+            assert!(RETRYABLE_STATUSES.contains(status));
+            for op in spec {
+                assert!(
+                    pinelabs_api::spec::documented_errors(op.operation_id)
+                        .any(|(s, _)| s == *status),
+                    "{} does not document {status}",
+                    op.operation_id
+                );
+            }
+        }
     }
 
     #[test]

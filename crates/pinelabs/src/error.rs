@@ -3,10 +3,32 @@
 //! Every failure says what failed and what to do, carries the `Request-ID`
 //! to quote to Pine Labs support where a request was made, and never contains
 //! the access token or the client secret.
+//!
+//! The error and each of its variants are `#[non_exhaustive]`: a new
+//! variant or field is not a breaking change, so a `match` needs a `_` arm
+//! and a pattern needs `..`. Errors are made by the client, never by
+//! services; [`Error::from`] turns the generated client's error into this
+//! one (see [`Client::call`](crate::Client::call) for the fuller mapping).
 
 use std::time::Duration;
 
-use pinelabs_api::types::AdditionalErrorDetails;
+use pinelabs_api::{
+    ResponseValue,
+    types::{AdditionalErrorDetails, ErrorResponse},
+};
+use serde::de::DeserializeOwned;
+
+use crate::transport::{self, CallState, parse_retry_after};
+
+/// The generated client's error, with the spec's shared error body.
+pub type ApiError = pinelabs_api::Error<ErrorResponse>;
+
+fn rid(request_id: &Option<String>) -> String {
+    request_id
+        .as_deref()
+        .map(|id| format!(" (request id {id})"))
+        .unwrap_or_default()
+}
 
 /// A `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -17,10 +39,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// Pine Labs answered with an error status.
     #[error(
-        "Pine Labs answered {status} {code}: {message}. {advice} (request id {request_id})",
+        "Pine Labs answered {status} {code}: {message}. {advice}{rid}",
         code = code.as_deref().unwrap_or("(no error code)"),
-        advice = advice(*status)
+        advice = advice(*status),
+        rid = rid(request_id)
     )]
+    #[non_exhaustive]
     Api {
         /// The HTTP status.
         status: u16,
@@ -37,13 +61,15 @@ pub enum Error {
         /// The `Retry-After` the server asked for, if any.
         retry_after: Option<Duration>,
         /// The `Request-ID` this client sent; quote it to Pine Labs support.
-        request_id: String,
+        /// `None` only for an error converted without its call's context.
+        request_id: Option<String>,
     },
 
     /// No access token could be obtained.
     #[error(
         "authentication failed: {reason}. Check the client id and secret (or the token provider)"
     )]
+    #[non_exhaustive]
     Auth {
         /// Why, without any secret.
         reason: String,
@@ -53,25 +79,29 @@ pub enum Error {
 
     /// The call did not finish within the configured time.
     #[error(
-        "no answer from Pine Labs within {after:?}; retry later or raise the timeout (request id {request_id})"
+        "no answer from Pine Labs within {after:?}; retry later or raise the timeout{rid}",
+        rid = rid(request_id)
     )]
+    #[non_exhaustive]
     Timeout {
         /// The bound that was exceeded.
         after: Duration,
         /// The `Request-ID` of the call.
-        request_id: String,
+        request_id: Option<String>,
     },
 
     /// The request could not be sent or the answer could not be read
     /// (DNS, connection refused or reset, TLS, ...).
     #[error(
-        "could not reach Pine Labs: {message}; check the network and base URL, then retry (request id {request_id})"
+        "could not reach Pine Labs: {message}; check the network and base URL, then retry{rid}",
+        rid = rid(request_id)
     )]
+    #[non_exhaustive]
     Transport {
         /// What the HTTP stack reported.
         message: String,
         /// The `Request-ID` of the call.
-        request_id: String,
+        request_id: Option<String>,
         /// The underlying error.
         #[source]
         source: Option<reqwest::Error>,
@@ -82,6 +112,7 @@ pub enum Error {
         "cannot decode Pine Labs' answer at `{path}`: {message}; body starts with {excerpt:?}. Report it to the client's maintainers{}",
         request_id.as_ref().map(|id| format!(" with the request id {id}")).unwrap_or_default()
     )]
+    #[non_exhaustive]
     Decode {
         /// The JSON path of the field that failed, e.g. `tokens[0].is_compliant`
         /// (`.` when the body is not JSON at all).
@@ -96,6 +127,7 @@ pub enum Error {
 
     /// An input was rejected before anything was sent.
     #[error("invalid {field}: {rule}. Nothing was sent; correct the input")]
+    #[non_exhaustive]
     InvalidInput {
         /// The input, e.g. `customer_id`.
         field: &'static str,
@@ -126,13 +158,13 @@ impl Error {
 
     /// Whether the same call may succeed if made again later.
     ///
-    /// True for timeouts, transport failures and the statuses 408, 429, 500,
-    /// 502, 503 and 504. The client has already retried where that was safe
+    /// True for timeouts, transport failures and the
+    /// [`RETRYABLE_STATUSES`](crate::RETRYABLE_STATUSES). The client has already retried where that was safe
     /// (see [`RetryPolicy`](crate::RetryPolicy)); a caller retrying a delete
     /// must reuse the same `merchant_unique_reference`.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Api { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
+            Error::Api { status, .. } => crate::RETRYABLE_STATUSES.contains(status),
             Error::Timeout { .. } | Error::Transport { .. } => true,
             Error::Auth { status, .. } => status.is_none_or(|s| s >= 500),
             Error::Decode { .. } | Error::InvalidInput { .. } => false,
@@ -144,8 +176,8 @@ impl Error {
         match self {
             Error::Api { request_id, .. }
             | Error::Timeout { request_id, .. }
-            | Error::Transport { request_id, .. } => Some(request_id),
-            Error::Decode { request_id, .. } => request_id.as_deref(),
+            | Error::Transport { request_id, .. }
+            | Error::Decode { request_id, .. } => request_id.as_deref(),
             Error::Auth { .. } | Error::InvalidInput { .. } => None,
         }
     }
@@ -163,6 +195,226 @@ impl Error {
             field,
             rule: rule.into(),
         }
+    }
+}
+
+/// What the call knew when it failed; empty for a bare conversion.
+#[derive(Debug, Default)]
+pub(crate) struct Context {
+    request_id: Option<String>,
+    status: Option<u16>,
+    retry_after: Option<Duration>,
+    auth_error: Option<Error>,
+    token: Option<crate::auth::AccessToken>,
+    deadline_hit: bool,
+    timeouts: crate::Timeouts,
+}
+
+impl Context {
+    /// Takes what `call` recorded.
+    pub(crate) fn of(call: &CallState, timeouts: crate::Timeouts) -> Self {
+        let mut outcome = call.outcome();
+        Self {
+            request_id: outcome.request_id.clone(),
+            status: outcome.status,
+            retry_after: outcome.retry_after,
+            auth_error: outcome.auth_error.take(),
+            token: outcome.token.clone(),
+            deadline_hit: outcome.deadline_hit,
+            timeouts,
+        }
+    }
+
+    fn secret(&self) -> &str {
+        self.token.as_ref().map(|t| t.expose_secret()).unwrap_or("")
+    }
+}
+
+/// The generated client's error as ours. Without the call's context the
+/// request id comes from the response (when Pine Labs echoes it), and an
+/// undocumented status carries no body excerpt.
+impl From<ApiError> for Error {
+    fn from(error: ApiError) -> Self {
+        map(error, Context::default())
+    }
+}
+
+/// The full mapping, with the call's context: reads the body of an
+/// undocumented status and finds the JSON path of a decode failure.
+pub(crate) async fn map_with_body<T: DeserializeOwned>(error: ApiError, mut cx: Context) -> Error {
+    if let Some(e) = cx.early() {
+        return e;
+    }
+    match error {
+        pinelabs_api::Error::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let retry_after = response_retry_after(response.headers()).or(cx.retry_after);
+            let request_id = cx
+                .request_id
+                .clone()
+                .or_else(|| echoed_id(response.headers()));
+            let bytes = response.bytes().await.unwrap_or_default();
+            let message = format!("undocumented status {status}");
+            undocumented(
+                status,
+                &bytes,
+                retry_after,
+                request_id,
+                cx.secret(),
+                message,
+            )
+        }
+        pinelabs_api::Error::InvalidResponsePayload(bytes, e)
+            if cx.status.is_none_or(|s| s < 400) =>
+        {
+            match crate::client::decode_with_path::<T>(&bytes, cx.secret(), cx.request_id.clone()) {
+                Err(decode) => decode,
+                // serde_path_to_error accepted what serde_json refused:
+                // report serde_json's own message.
+                Ok(_) => Error::Decode {
+                    path: ".".to_owned(),
+                    message: e.to_string(),
+                    excerpt: excerpt(&bytes, &[cx.secret()]),
+                    request_id: cx.request_id,
+                },
+            }
+        }
+        other => map(other, cx),
+    }
+}
+
+impl Context {
+    /// What ends the call whatever the generated client reports: the
+    /// deadline, or no token.
+    fn early(&mut self) -> Option<Error> {
+        if self.deadline_hit && self.status.is_none() {
+            return Some(Error::Timeout {
+                after: self.timeouts.total,
+                request_id: self.request_id.clone(),
+            });
+        }
+        self.auth_error.take()
+    }
+}
+
+fn map(error: ApiError, mut cx: Context) -> Error {
+    if let Some(e) = cx.early() {
+        return e;
+    }
+    match error {
+        pinelabs_api::Error::ErrorResponse(body) => documented(body, &cx),
+        pinelabs_api::Error::InvalidResponsePayload(bytes, e) => match cx.status {
+            Some(status) if status >= 400 => undocumented(
+                status,
+                &bytes,
+                cx.retry_after,
+                cx.request_id.clone(),
+                cx.secret(),
+                "the error body is not Pine Labs' documented JSON shape".to_owned(),
+            ),
+            _ => Error::Decode {
+                path: ".".to_owned(),
+                message: e.to_string(),
+                excerpt: excerpt(&bytes, &[cx.secret()]),
+                request_id: cx.request_id,
+            },
+        },
+        pinelabs_api::Error::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let retry_after = response_retry_after(response.headers()).or(cx.retry_after);
+            let request_id = cx.request_id.or_else(|| echoed_id(response.headers()));
+            Error::Api {
+                status,
+                code: None,
+                message: format!("undocumented status {status}"),
+                details: None,
+                excerpt: None,
+                retry_after,
+                request_id,
+            }
+        }
+        pinelabs_api::Error::CommunicationError(e)
+        | pinelabs_api::Error::ResponseBodyError(e)
+        | pinelabs_api::Error::InvalidUpgrade(e) => {
+            if e.is_timeout() {
+                Error::Timeout {
+                    after: cx.timeouts.attempt,
+                    request_id: cx.request_id,
+                }
+            } else {
+                Error::Transport {
+                    message: format!("{} error", transport::transport_kind(&e)),
+                    request_id: cx.request_id,
+                    source: Some(e.without_url()),
+                }
+            }
+        }
+        pinelabs_api::Error::InvalidRequest(why) => Error::invalid("request", why),
+        pinelabs_api::Error::Custom(why) => Error::Auth {
+            reason: why,
+            status: None,
+        },
+    }
+}
+
+fn response_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(parse_retry_after)
+}
+
+fn echoed_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get(transport::REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// `Error::Api` from a body in Pine Labs' documented error shape.
+fn documented(body: ResponseValue<ErrorResponse>, cx: &Context) -> Error {
+    let status = body.status().as_u16();
+    let retry_after = response_retry_after(body.headers()).or(cx.retry_after);
+    let request_id = cx.request_id.clone().or_else(|| echoed_id(body.headers()));
+    let body = body.into_inner();
+    Error::Api {
+        status,
+        code: Some(body.code),
+        message: body.message,
+        details: body.additional_error_details.map(Box::new),
+        excerpt: None,
+        retry_after,
+        request_id,
+    }
+}
+
+/// `Error::Api` from a body that may or may not be the documented shape.
+fn undocumented(
+    status: u16,
+    bytes: &[u8],
+    retry_after: Option<Duration>,
+    request_id: Option<String>,
+    secret: &str,
+    message: String,
+) -> Error {
+    match serde_json::from_slice::<ErrorResponse>(bytes) {
+        Ok(body) => Error::Api {
+            status,
+            code: Some(body.code),
+            message: body.message,
+            details: body.additional_error_details.map(Box::new),
+            excerpt: None,
+            retry_after,
+            request_id,
+        },
+        Err(_) => Error::Api {
+            status,
+            code: None,
+            message,
+            details: None,
+            excerpt: Some(excerpt(bytes, &[secret])),
+            retry_after,
+            request_id,
+        },
     }
 }
 
@@ -220,7 +472,7 @@ mod tests {
             details: None,
             excerpt: None,
             retry_after: None,
-            request_id: "rid".into(),
+            request_id: Some("rid".into()),
         };
         assert!(api(404).to_string().contains("Correct the request"));
         assert!(api(503).to_string().contains("retry later"));

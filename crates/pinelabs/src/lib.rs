@@ -72,8 +72,12 @@ mod transport;
 pub mod validate;
 
 pub use client::{Client, ClientBuilder, DeleteToken, USER_AGENT, decode_json};
-pub use config::{Environment, PRODUCTION_BASE_URL, RetryPolicy, Timeouts, UAT_BASE_URL};
-pub use error::{Error, Result};
+pub use config::{
+    Environment, PRODUCTION_BASE_URL, REFUSED_STATUSES, RETRYABLE_STATUSES, RetryPolicy, Timeouts,
+    UAT_BASE_URL,
+};
+pub use error::{ApiError, Error, Result};
+pub use transport::{REQUEST_ID_HEADER, REQUEST_TIMESTAMP_HEADER};
 
 /// The API's request and response types, generated from the spec, with the
 /// open enums (`Unknown(String)` for values the docs do not list).

@@ -1,81 +1,72 @@
-//! The per-call middleware behind the generated client's hooks: auth headers,
-//! the retry loop, `Retry-After`, and the 401 refresh.
+//! The middleware behind the generated client's hooks: auth, `Request-ID`
+//! and `Request-Timestamp`, the retry loop, `Retry-After`, the 401 refresh,
+//! timeouts and the tracing span. It serves every operation of the
+//! generated client, present and future: nothing here names an operation.
 //!
 //! **Why the retry loop lives in the `exec` hook** and not in a retry crate
 //! wrapped around the generated method: the hook receives the request the
 //! generated code built, so every attempt resends exactly the same bytes
 //! (body, `merchant_unique_reference`, `Request-ID`, `Request-Timestamp`);
-//! it sees the raw status and headers, so it can apply the per-operation
-//! idempotency rules and honour `Retry-After`; and it can swap only the
-//! `Authorization` header after a 401. Crates such as `backon` retry a
-//! closure that rebuilds the request and see only the final typed error,
-//! which would need all of this re-plumbed around them. The loop itself is
-//! a dozen lines; the backoff is in [`RetryPolicy::backoff`].
+//! it sees the raw status and headers, so it can apply the idempotency rules
+//! and honour `Retry-After`; and it can swap only the `Authorization` header
+//! after a 401. Crates such as `backon` retry a closure that rebuilds the
+//! request and see only the final typed error, which would need all of this
+//! re-plumbed around them.
+//!
+//! The loop is [`Transport::execute_with`]: per attempt it takes a time
+//! budget, sends, records what came back, and decides (return, refresh the
+//! token, or sleep and retry). What is retried is the [classifier](Retry),
+//! kept apart from how long to wait ([`RetryPolicy::backoff`]).
+//!
+//! **Per-call state.** One [`Transport`] serves every call of a client.
+//! What belongs to one call (its deadline, the token it sent, the last
+//! status) is a [`CallState`]: [`Client::call`](crate::Client::call) puts
+//! one in a task-local scope around the generated future so that the error
+//! mapping sees it; a call made on [`Client::api`](crate::Client::api)
+//! without that scope gets a state per hook.
 
 use std::{
-    sync::{Arc, Mutex},
-    time::{Duration, Instant, SystemTime},
+    collections::BTreeMap,
+    sync::{Arc, Mutex, MutexGuard},
+    time::{Duration, SystemTime},
 };
 
-use pinelabs_api::hooks::{BoxFuture, Middleware};
-use reqwest::{
-    StatusCode,
-    header::{AUTHORIZATION, HeaderValue, RETRY_AFTER, USER_AGENT},
+use pinelabs_api::{
+    hooks::{BoxFuture, Middleware},
+    spec,
 };
+use reqwest::{
+    Method, StatusCode,
+    header::{AUTHORIZATION, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT},
+};
+use tokio::time::Instant;
+use tracing::{Span, field};
 
 use crate::{
     auth::{AccessToken, TokenProvider},
-    config::{RetryPolicy, Timeouts},
+    config::{REFUSED_STATUSES, RETRYABLE_STATUSES, RetryPolicy, Timeouts},
     error::Error,
 };
 
-/// What an operation is, for the retry rules and for tracing.
-#[derive(Debug)]
-pub(crate) struct Operation {
-    /// The spec's operationId.
-    pub id: &'static str,
-    /// HTTP method.
-    pub method: &'static str,
-    /// The path template; raw ids are not logged (they identify customers).
-    pub route: &'static str,
-    /// Whether resending after an ambiguous failure is harmless.
-    pub idempotent: bool,
+/// The `Request-ID` header: filled in with a fresh UUID when the caller
+/// passes none, and kept unchanged across retries.
+pub const REQUEST_ID_HEADER: &str = "Request-ID";
+/// The `Request-Timestamp` header: filled in (UTC, milliseconds) when the
+/// caller passes none.
+pub const REQUEST_TIMESTAMP_HEADER: &str = "Request-Timestamp";
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+static REQUEST_TIMESTAMP: HeaderName = HeaderName::from_static("request-timestamp");
+
+tokio::task_local! {
+    static CALL: Arc<CallState>;
 }
 
-pub(crate) const LIST_TOKENS: Operation = Operation {
-    id: "list_customer_tokens",
-    method: "GET",
-    route: "/api/v1/customer/{customer_id}/tokens",
-    idempotent: true,
-};
-
-pub(crate) const DELETE_TOKEN: Operation = Operation {
-    id: "delete_customer_token",
-    method: "POST",
-    route: "/api/v1/customer/{customer_id}/tokens/{token_id}/delete",
-    idempotent: false,
-};
-
-impl Operation {
-    fn retries_status(&self, status: StatusCode) -> bool {
-        if self.idempotent {
-            matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
-        } else {
-            // The server refused before doing anything.
-            matches!(status.as_u16(), 429 | 503)
-        }
-    }
-
-    fn retries_error(&self, error: &reqwest::Error) -> bool {
-        // A connect error means nothing reached the server; a timeout may
-        // come after the server acted, so only idempotent calls retry it.
-        error.is_connect() || (self.idempotent && error.is_timeout())
-    }
-}
-
-/// What happened during one call, read by the client afterwards.
+/// What happened during one call, read when mapping its error.
 #[derive(Debug, Default)]
 pub(crate) struct Outcome {
+    /// The `Request-ID` sent.
+    pub request_id: Option<String>,
     /// Requests sent, the 401 resend included.
     pub attempts: u32,
     /// The final status, if a response arrived.
@@ -90,51 +81,168 @@ pub(crate) struct Outcome {
     pub deadline_hit: bool,
 }
 
-/// One call's middleware: created per call so that its [`Outcome`] is the
-/// call's own.
+/// One call's state: its deadline, its span, and its [`Outcome`].
 #[derive(Debug)]
-pub(crate) struct Call {
-    pub op: &'static Operation,
-    pub auth: Arc<dyn TokenProvider>,
-    pub policy: RetryPolicy,
-    pub timeouts: Timeouts,
-    /// When the whole call must be over: `timeouts.total` after it started.
-    /// Every attempt's reqwest timeout (which also covers reading the body)
-    /// is clipped to it, and no backoff sleeps past it, so no separate timer
-    /// wraps the call.
+pub(crate) struct CallState {
+    /// When the whole call must be over. Every attempt's reqwest timeout
+    /// (which also covers reading the body) is clipped to it, and no
+    /// backoff sleeps past it, so no separate timer wraps the call.
     pub deadline: Instant,
-    pub user_agent: HeaderValue,
-    pub outcome: Mutex<Outcome>,
+    pub started: Instant,
+    span: Mutex<Option<Span>>,
+    outcome: Mutex<Outcome>,
 }
 
-impl Call {
-    pub(crate) fn outcome(&self) -> std::sync::MutexGuard<'_, Outcome> {
+impl CallState {
+    pub(crate) fn new(total: Duration) -> Arc<Self> {
+        let started = Instant::now();
+        Arc::new(Self {
+            deadline: started + total,
+            started,
+            span: Mutex::new(None),
+            outcome: Mutex::default(),
+        })
+    }
+
+    /// The state of the surrounding [`Client::call`](crate::Client::call),
+    /// or a fresh one for a hook called without it.
+    fn current(total: Duration) -> Arc<Self> {
+        CALL.try_with(Arc::clone)
+            .unwrap_or_else(|_| Self::new(total))
+    }
+
+    /// Runs `future` with this state as the current call's.
+    pub(crate) async fn scope<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
+        CALL.scope(self.clone(), future).await
+    }
+
+    pub(crate) fn outcome(&self) -> MutexGuard<'_, Outcome> {
         self.outcome.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn authorize(&self, request: &mut reqwest::Request, token: AccessToken) -> Result<(), String> {
-        let value = token.bearer_header().ok_or_else(|| {
-            "the access token contains characters not allowed in a header".to_owned()
-        })?;
-        request.headers_mut().insert(AUTHORIZATION, value);
-        self.outcome().token = Some(token);
-        Ok(())
+    /// The call's span, created on first use for `operation_id`.
+    pub(crate) fn span(&self, operation_id: &str) -> Span {
+        let mut slot = self.span.lock().unwrap_or_else(|e| e.into_inner());
+        slot.get_or_insert_with(|| {
+            let op = spec::operation(operation_id);
+            let request_id = self.outcome().request_id.clone().unwrap_or_default();
+            tracing::info_span!(
+                "pinelabs.call",
+                operation = operation_id,
+                http.method = op.map_or("", |op| op.method),
+                http.route = op.map_or("", |op| op.path),
+                request_id = request_id.as_str(),
+                http.status_code = field::Empty,
+                attempts = field::Empty,
+                latency_ms = field::Empty,
+            )
+        })
+        .clone()
+    }
+
+    /// Records the final status, attempts and latency on the span.
+    pub(crate) fn close_span(&self) -> Option<Span> {
+        let span = self
+            .span
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        let outcome = self.outcome();
+        if let Some(status) = outcome.status {
+            span.record("http.status_code", status);
+        }
+        span.record("attempts", outcome.attempts);
+        span.record("latency_ms", self.started.elapsed().as_millis() as u64);
+        Some(span)
     }
 
     /// Time left before the deadline.
     fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
     }
+}
 
-    /// A token from the provider, bounded by the deadline.
-    async fn token(&self) -> Result<AccessToken, Error> {
+/// Whether an operation may be resent after an ambiguous failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// Resending is harmless: retry transport errors, timeouts and
+    /// [`RETRYABLE_STATUSES`].
+    Idempotent,
+    /// Resending may repeat an effect: retry only where the request
+    /// provably did not take effect (connect errors, [`REFUSED_STATUSES`]).
+    OnlyIfNotApplied,
+}
+
+impl Retry {
+    /// From the HTTP method: GET, HEAD, PUT, DELETE and OPTIONS are
+    /// idempotent (RFC 9110, 9.2.2); POST and PATCH are not.
+    fn for_method(method: &Method) -> Self {
+        if [
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ]
+        .contains(method)
+        {
+            Retry::Idempotent
+        } else {
+            Retry::OnlyIfNotApplied
+        }
+    }
+
+    fn status(self, status: StatusCode) -> bool {
+        let statuses = match self {
+            Retry::Idempotent => RETRYABLE_STATUSES,
+            Retry::OnlyIfNotApplied => REFUSED_STATUSES,
+        };
+        statuses.contains(&status.as_u16())
+    }
+
+    fn error(self, error: &reqwest::Error) -> bool {
+        // A connect error means nothing reached the server; a timeout may
+        // come after the server acted, so only idempotent calls retry it.
+        error.is_connect() || (self == Retry::Idempotent && error.is_timeout())
+    }
+}
+
+/// The middleware of one [`Client`](crate::Client), shared by all its calls.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    pub auth: Arc<dyn TokenProvider>,
+    pub policy: RetryPolicy,
+    pub timeouts: Timeouts,
+    pub user_agent: HeaderValue,
+    /// Retry safety by operationId, where the method's default is wrong.
+    pub idempotency: BTreeMap<String, bool>,
+}
+
+/// What one attempt ended with, for the decision that follows.
+enum Next {
+    Return,
+    Resend,
+    SleepThenRetry(Duration),
+}
+
+impl Transport {
+    fn retry_rule(&self, operation_id: &str, method: &Method) -> Retry {
+        match self.idempotency.get(operation_id) {
+            Some(true) => Retry::Idempotent,
+            Some(false) => Retry::OnlyIfNotApplied,
+            None => Retry::for_method(method),
+        }
+    }
+
+    /// A token from the provider, bounded by the call's deadline.
+    async fn token(&self, call: &CallState) -> Result<AccessToken, Error> {
         if let Some(token) = self.auth.ready_token() {
             return Ok(token);
         }
-        match tokio::time::timeout(self.remaining(), self.auth.token()).await {
+        match tokio::time::timeout(call.remaining(), self.auth.token()).await {
             Ok(result) => result,
             Err(_elapsed) => {
-                self.outcome().deadline_hit = true;
+                call.outcome().deadline_hit = true;
                 Err(Error::Auth {
                     reason: format!(
                         "no access token within the call's {:?} timeout",
@@ -146,38 +254,238 @@ impl Call {
         }
     }
 
+    fn authorize(
+        call: &CallState,
+        request: &mut reqwest::Request,
+        token: AccessToken,
+    ) -> Result<(), String> {
+        let value = token.bearer_header().ok_or_else(|| {
+            "the access token contains characters not allowed in a header".to_owned()
+        })?;
+        request.headers_mut().insert(AUTHORIZATION, value);
+        call.outcome().token = Some(token);
+        Ok(())
+    }
+
+    /// `User-Agent`, and `Request-ID` / `Request-Timestamp` unless the
+    /// caller set them.
+    fn identify(&self, call: &CallState, request: &mut reqwest::Request) {
+        let headers = request.headers_mut();
+        headers.insert(USER_AGENT, self.user_agent.clone());
+        if !headers.contains_key(&REQUEST_ID)
+            && let Ok(id) = HeaderValue::try_from(uuid::Uuid::new_v4().to_string())
+        {
+            headers.insert(REQUEST_ID.clone(), id);
+        }
+        if !headers.contains_key(&REQUEST_TIMESTAMP)
+            && let Ok(now) =
+                HeaderValue::try_from(crate::client::rfc3339_millis(chrono::Utc::now()))
+        {
+            headers.insert(REQUEST_TIMESTAMP.clone(), now);
+        }
+        call.outcome().request_id = headers
+            .get(&REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+    }
+
     /// After a 401: drop the rejected token and fetch another, if the
     /// provider can. Returns whether the request now carries a new token.
-    async fn refresh_after_401(&self, request: &mut reqwest::Request) -> bool {
-        let Some(rejected) = self.outcome().token.clone() else {
+    async fn refresh_after_401(&self, call: &CallState, request: &mut reqwest::Request) -> bool {
+        let Some(rejected) = call.outcome().token.clone() else {
             return false;
         };
         if !self.auth.invalidate(&rejected) {
             return false;
         }
-        match self.token().await {
-            Ok(fresh) => match self.authorize(request, fresh) {
-                Ok(()) => true,
-                Err(reason) => {
-                    self.outcome().auth_error = Some(Error::Auth {
-                        reason,
-                        status: None,
-                    });
-                    false
-                }
-            },
+        let fresh = self.token(call).await.and_then(|fresh| {
+            Self::authorize(call, request, fresh).map_err(|reason| Error::Auth {
+                reason,
+                status: None,
+            })
+        });
+        match fresh {
+            Ok(()) => true,
             Err(e) => {
-                self.outcome().auth_error = Some(e);
+                call.outcome().auth_error = Some(e);
                 false
             }
         }
     }
 
-    fn delay_before_retry(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
-        match retry_after {
-            Some(asked) => asked.min(self.policy.max_retry_after),
-            None => self.policy.backoff(retry),
+    /// The attempt's timeout, clipped to the call's deadline (at least
+    /// 1 ms, so that a spent budget ends as a timeout). Also whether it was
+    /// clipped.
+    fn attempt_budget(&self, call: &CallState) -> (Duration, bool) {
+        let budget = self
+            .timeouts
+            .attempt
+            .min(call.remaining())
+            .max(Duration::from_millis(1));
+        (budget, budget < self.timeouts.attempt)
+    }
+
+    /// Records an attempt's result on the call.
+    fn record(call: &CallState, result: &reqwest::Result<reqwest::Response>, clipped: bool) {
+        let mut outcome = call.outcome();
+        outcome.attempts += 1;
+        match result {
+            Ok(response) => {
+                outcome.status = Some(response.status().as_u16());
+                outcome.retry_after = response
+                    .headers()
+                    .get(RETRY_AFTER)
+                    .and_then(parse_retry_after);
+            }
+            Err(e) => {
+                outcome.status = None;
+                outcome.retry_after = None;
+                if clipped && e.is_timeout() {
+                    outcome.deadline_hit = true;
+                }
+            }
         }
+    }
+
+    /// What to do after an attempt: return it, resend after a token
+    /// refresh, or sleep and retry.
+    async fn decide(
+        &self,
+        call: &CallState,
+        rule: Retry,
+        result: &reqwest::Result<reqwest::Response>,
+        request: &mut reqwest::Request,
+        state: &mut LoopState,
+    ) -> Next {
+        let status = result.as_ref().ok().map(reqwest::Response::status);
+        if status == Some(StatusCode::UNAUTHORIZED) {
+            if state.refreshed || !self.refresh_after_401(call, request).await {
+                return Next::Return;
+            }
+            state.refreshed = true;
+            tracing::debug!("access token refused with 401; resending once with a fresh token");
+            return Next::Resend;
+        }
+        let retryable = match (result, status) {
+            (_, Some(status)) => rule.status(status),
+            (Err(e), None) => rule.error(e),
+            (Ok(_), None) => false,
+        };
+        if !retryable || state.retries + 1 >= self.policy.max_attempts {
+            return Next::Return;
+        }
+        state.retries += 1;
+        let delay = match call.outcome().retry_after {
+            Some(asked) => asked.min(self.policy.max_retry_after),
+            None => self.policy.backoff(state.retries),
+        };
+        if delay >= call.remaining() {
+            // No time left for another attempt: this is the answer.
+            return Next::Return;
+        }
+        match (result, status) {
+            (_, Some(status)) => tracing::info!(
+                retry = state.retries,
+                status = status.as_u16(),
+                delay_ms = delay.as_millis() as u64,
+                "retrying pinelabs call after a retryable status"
+            ),
+            (Err(e), _) => tracing::info!(
+                retry = state.retries,
+                error = transport_kind(e),
+                delay_ms = delay.as_millis() as u64,
+                "retrying pinelabs call after a transport error"
+            ),
+            _ => {}
+        }
+        Next::SleepThenRetry(delay)
+    }
+
+    /// The retry loop: budget, send, record, decide.
+    async fn execute_with(
+        &self,
+        call: &CallState,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+        operation_id: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let rule = self.retry_rule(operation_id, request.method());
+        let mut state = LoopState::default();
+        loop {
+            let (budget, clipped) = self.attempt_budget(call);
+            *request.timeout_mut() = Some(budget);
+            // JSON bodies are bytes, so the clone always succeeds; a
+            // streaming body could not be resent, so it is sent once.
+            let Some(this_attempt) = request.try_clone() else {
+                let result = client.execute(request).await;
+                Self::record(call, &result, clipped);
+                return result;
+            };
+            let result = client.execute(this_attempt).await;
+            Self::record(call, &result, clipped);
+            match self
+                .decide(call, rule, &result, &mut request, &mut state)
+                .await
+            {
+                Next::Return => return result,
+                Next::Resend => {}
+                Next::SleepThenRetry(delay) => {
+                    drop(result);
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct LoopState {
+    retries: u32,
+    refreshed: bool,
+}
+
+impl Middleware for Transport {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        _operation_id: &'static str,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let call = CallState::current(self.timeouts.total);
+            self.identify(&call, request);
+            match self.token(&call).await {
+                Ok(token) => Self::authorize(&call, request, token),
+                Err(e) => {
+                    let reason = match &e {
+                        Error::Auth { reason, .. } => reason.clone(),
+                        other => other.to_string(),
+                    };
+                    call.outcome().auth_error = Some(e);
+                    Err(format!("no access token could be obtained: {reason}"))
+                }
+            }
+        })
+    }
+
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        Box::pin(async move {
+            let call = CallState::current(self.timeouts.total);
+            let span = call.span(operation_id);
+            let sent = self.execute_with(&call, client, request, operation_id);
+            // Entering a span on every poll costs even when nobody listens.
+            let result = if span.is_disabled() {
+                sent.await
+            } else {
+                tracing::Instrument::instrument(sent, span).await
+            };
+            call.close_span();
+            result
+        })
     }
 }
 
@@ -207,120 +515,6 @@ pub(crate) fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
     )
 }
 
-impl Middleware for Call {
-    fn prepare<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-        _operation_id: &'static str,
-    ) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move {
-            request
-                .headers_mut()
-                .insert(USER_AGENT, self.user_agent.clone());
-            match self.token().await {
-                Ok(token) => self.authorize(request, token),
-                Err(e) => {
-                    self.outcome().auth_error = Some(e);
-                    Err("no access token could be obtained".to_owned())
-                }
-            }
-        })
-    }
-
-    fn execute<'a>(
-        &'a self,
-        client: &'a reqwest::Client,
-        mut request: reqwest::Request,
-        _operation_id: &'static str,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        Box::pin(async move {
-            let mut retries = 0;
-            let mut refreshed = false;
-            loop {
-                // The attempt's timeout, clipped to the call's deadline (at
-                // least 1 ms, so that a spent budget ends as a timeout).
-                let remaining = self.remaining();
-                let budget = self
-                    .timeouts
-                    .attempt
-                    .min(remaining)
-                    .max(Duration::from_millis(1));
-                let clipped = budget < self.timeouts.attempt;
-                *request.timeout_mut() = Some(budget);
-                // JSON bodies are bytes, so the clone always succeeds; a
-                // streaming body could not be resent, so it is sent once.
-                let Some(this_attempt) = request.try_clone() else {
-                    self.outcome().attempts += 1;
-                    return client.execute(request).await;
-                };
-                self.outcome().attempts += 1;
-                let result = client.execute(this_attempt).await;
-                if clipped && result.as_ref().is_err_and(reqwest::Error::is_timeout) {
-                    self.outcome().deadline_hit = true;
-                }
-
-                let (status, retry_after) = match &result {
-                    Ok(response) => (
-                        Some(response.status()),
-                        response
-                            .headers()
-                            .get(RETRY_AFTER)
-                            .and_then(parse_retry_after),
-                    ),
-                    Err(_) => (None, None),
-                };
-                {
-                    let mut outcome = self.outcome();
-                    outcome.status = status.map(|s| s.as_u16());
-                    outcome.retry_after = retry_after;
-                }
-
-                if status == Some(StatusCode::UNAUTHORIZED) && !refreshed {
-                    refreshed = true;
-                    if self.refresh_after_401(&mut request).await {
-                        tracing::debug!(
-                            "access token refused with 401; resending once with a fresh token"
-                        );
-                        continue;
-                    }
-                    return result;
-                }
-
-                let retryable = match (&result, status) {
-                    (_, Some(status)) => self.op.retries_status(status),
-                    (Err(e), None) => self.op.retries_error(e),
-                    (Ok(_), None) => false,
-                };
-                if !retryable || retries + 1 >= self.policy.max_attempts {
-                    return result;
-                }
-                retries += 1;
-                let delay = self.delay_before_retry(retries, retry_after);
-                if delay >= self.remaining() {
-                    // No time left for another attempt: this is the answer.
-                    return result;
-                }
-                match &result {
-                    Ok(response) => tracing::info!(
-                        retry = retries,
-                        status = response.status().as_u16(),
-                        delay_ms = delay.as_millis() as u64,
-                        "retrying pinelabs call after a retryable status"
-                    ),
-                    Err(e) => tracing::info!(
-                        retry = retries,
-                        error = transport_kind(e),
-                        delay_ms = delay.as_millis() as u64,
-                        "retrying pinelabs call after a transport error"
-                    ),
-                }
-                drop(result);
-                tokio::time::sleep(delay).await;
-            }
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,16 +533,52 @@ mod tests {
         assert_eq!(parse_retry_after(&HeaderValue::from_static("soon")), None);
     }
 
+    /// Retry safety comes from the method of each operation in the spec,
+    /// unless an override says otherwise.
     #[test]
-    fn delete_retries_only_where_nothing_happened() {
-        for code in [408, 429, 500, 502, 503, 504] {
-            assert!(LIST_TOKENS.retries_status(StatusCode::from_u16(code).expect("status")));
+    fn retry_safety_follows_the_method_and_the_overrides() {
+        assert_eq!(Retry::for_method(&Method::GET), Retry::Idempotent);
+        assert_eq!(Retry::for_method(&Method::PUT), Retry::Idempotent);
+        assert_eq!(Retry::for_method(&Method::POST), Retry::OnlyIfNotApplied);
+        assert_eq!(Retry::for_method(&Method::PATCH), Retry::OnlyIfNotApplied);
+        let transport = Transport {
+            auth: Arc::new(crate::auth::StaticToken::new("t")),
+            policy: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+            user_agent: HeaderValue::from_static("ua"),
+            idempotency: BTreeMap::from([("delete_customer_token".to_owned(), true)]),
+        };
+        assert_eq!(
+            transport.retry_rule("delete_customer_token", &Method::POST),
+            Retry::Idempotent
+        );
+        assert_eq!(
+            transport.retry_rule("list_customer_tokens", &Method::GET),
+            Retry::Idempotent
+        );
+        assert_eq!(
+            transport.retry_rule("some_new_post", &Method::POST),
+            Retry::OnlyIfNotApplied
+        );
+    }
+
+    /// The headers the middleware fills in are the ones the spec declares
+    /// on every operation.
+    #[test]
+    fn every_operation_declares_the_headers_the_middleware_fills_in() {
+        for op in spec::OPERATIONS {
+            for header in [REQUEST_ID_HEADER, REQUEST_TIMESTAMP_HEADER] {
+                assert!(
+                    op.header_params.contains(&header),
+                    "{} does not declare {header}",
+                    op.operation_id
+                );
+            }
         }
-        for code in [429, 503] {
-            assert!(DELETE_TOKEN.retries_status(StatusCode::from_u16(code).expect("status")));
-        }
-        for code in [400, 401, 404, 408, 500, 502, 504] {
-            assert!(!DELETE_TOKEN.retries_status(StatusCode::from_u16(code).expect("status")));
-        }
+        assert_eq!(REQUEST_ID.as_str(), REQUEST_ID_HEADER.to_ascii_lowercase());
+        assert_eq!(
+            REQUEST_TIMESTAMP.as_str(),
+            REQUEST_TIMESTAMP_HEADER.to_ascii_lowercase()
+        );
     }
 }

@@ -1,64 +1,49 @@
 //! Input validation: every rule is checked before a byte is sent.
+//!
+//! The limits are the spec's: each input is parsed into the type generated
+//! from its schema (`ResourceId`, `MerchantUniqueReference`,
+//! `MetadataValue`), which enforces `minLength`/`maxLength`, and the one
+//! limit typify does not enforce, `maxProperties` of the metadata, is read
+//! from the spec's generated facts. This module only adds the rules the
+//! spec cannot express (no control characters, ids that fit one path
+//! segment) and messages that say which input broke which rule.
 
 use std::collections::BTreeMap;
 
-use pinelabs_api::types::{DeleteTokenRequest, MerchantUniqueReference, MetadataValue, ResourceId};
+use pinelabs_api::{
+    spec,
+    types::{DeleteTokenRequest, MerchantUniqueReference, MetadataValue, ResourceId},
+};
 
 use crate::error::{Error, Result};
 
-/// Longest customer or token id Pine Labs accepts, in characters.
-pub const MAX_ID_CHARS: usize = 50;
-/// Longest `merchant_unique_reference`, in characters.
-pub const MAX_REFERENCE_CHARS: usize = 50;
-/// Most `merchant_metadata` pairs in one request.
-pub const MAX_METADATA_PAIRS: usize = 10;
-/// Longest metadata key or value, in characters.
-pub const MAX_METADATA_CHARS: usize = 256;
-
 /// Checks a customer or token id.
 ///
-/// An id is 1 to 50 characters with no control characters. It may contain
-/// anything else (`/ ? # %`, unicode): the client percent-encodes it into one
-/// path segment. Three values cannot be encoded into a single segment and are
-/// refused: `.` and `..` (URL dot-segments, which every URL parser removes)
-/// and anything containing `\` (which URL parsers read as `/`).
+/// An id is a `ResourceId` of the spec (1 to 50 characters) with no control
+/// characters. It may contain anything else (`/ ? # %`, unicode): the client
+/// percent-encodes it into one path segment. Three values cannot be encoded
+/// into a single segment and are refused: `.` and `..` (URL dot-segments,
+/// which every URL parser removes) and anything containing `\` (which URL
+/// parsers read as `/`).
 pub fn id(field: &'static str, value: &str) -> Result<ResourceId> {
-    // One pass: count the characters and look for the forbidden ones
-    // (ids are almost always ASCII, which needs no decoding).
-    let chars = if value.is_ascii() {
-        if let Some(&b) = value
-            .as_bytes()
-            .iter()
-            .find(|b| b.is_ascii_control() || **b == b'\\')
-        {
-            return Err(forbidden(field, char::from(b)));
-        }
-        value.len()
-    } else {
-        let mut chars = 0;
-        for c in value.chars() {
-            chars += 1;
-            if c.is_control() || c == '\\' {
-                return Err(forbidden(field, c));
-            }
-        }
-        chars
-    };
-    if chars == 0 {
-        return Err(Error::invalid(field, "must not be empty"));
-    }
-    if chars > MAX_ID_CHARS {
-        return Err(Error::invalid(
-            field,
-            format!("must be at most {MAX_ID_CHARS} characters, got {chars}"),
-        ));
+    if let Some(c) = value.chars().find(|c| c.is_control() || *c == '\\') {
+        return Err(forbidden(field, c));
     }
     if value == "." || value == ".." {
         return Err(Error::invalid(field, "must not be `.` or `..`"));
     }
-    value
-        .parse()
-        .map_err(|e| Error::invalid(field, format!("{e}")))
+    ResourceId::try_from(value).map_err(|e| length(field, value, e))
+}
+
+/// `is 51 characters (longer than 50 characters)`: the generated type's
+/// rule, with the input's length.
+fn length(field: &'static str, value: &str, rule: impl std::fmt::Display) -> Error {
+    let chars = value.chars().count();
+    if chars == 0 {
+        Error::invalid(field, format!("must not be empty ({rule})"))
+    } else {
+        Error::invalid(field, format!("is {chars} characters, {rule}"))
+    }
 }
 
 fn forbidden(field: &'static str, c: char) -> Error {
@@ -72,61 +57,59 @@ fn forbidden(field: &'static str, c: char) -> Error {
     }
 }
 
+/// The most metadata pairs a delete may carry: the spec's `maxProperties`
+/// of `DeleteTokenRequest.merchant_metadata` (`None` if it sets none).
+pub fn max_metadata_pairs() -> Option<usize> {
+    spec::max_properties("DeleteTokenRequest", "merchant_metadata")
+}
+
 /// Checks a delete's reference and metadata and builds the request body.
+///
+/// Metadata keys obey the same limit as values (the spec documents "every
+/// key and value at most 256 characters"; OpenAPI 3.0 cannot constrain
+/// keys), so both are checked as a `MetadataValue`.
 pub fn delete_body(
     reference: &str,
     metadata: &BTreeMap<String, String>,
 ) -> Result<DeleteTokenRequest> {
-    let chars = reference.chars().count();
-    if chars == 0 || chars > MAX_REFERENCE_CHARS {
-        return Err(Error::invalid(
-            "merchant_unique_reference",
-            format!("must be 1 to {MAX_REFERENCE_CHARS} characters, got {chars}"),
-        ));
-    }
-    let reference: MerchantUniqueReference = reference
-        .parse()
-        .map_err(|e| Error::invalid("merchant_unique_reference", format!("{e}")))?;
-    if metadata.len() > MAX_METADATA_PAIRS {
+    let field = "merchant_unique_reference";
+    let reference =
+        MerchantUniqueReference::try_from(reference).map_err(|e| length(field, reference, e))?;
+    if let Some(max) = max_metadata_pairs().filter(|max| metadata.len() > *max) {
         return Err(Error::invalid(
             "merchant_metadata",
-            format!(
-                "must have at most {MAX_METADATA_PAIRS} pairs, got {}",
-                metadata.len()
-            ),
+            format!("must have at most {max} pairs, got {}", metadata.len()),
         ));
     }
     let mut checked = BTreeMap::new();
     for (key, value) in metadata {
-        let key_chars = key.chars().count();
-        if key_chars > MAX_METADATA_CHARS {
-            return Err(Error::invalid(
+        MetadataValue::try_from(key.as_str()).map_err(|e| {
+            Error::invalid(
                 "merchant_metadata",
                 format!(
-                    "key `{}…` is {key_chars} characters; at most {MAX_METADATA_CHARS}",
-                    prefix(key)
+                    "key `{}…` is {} characters, {e}",
+                    prefix(key),
+                    key.chars().count()
                 ),
-            ));
-        }
-        let value_chars = value.chars().count();
-        if value_chars > MAX_METADATA_CHARS {
-            return Err(Error::invalid(
+            )
+        })?;
+        let value = MetadataValue::try_from(value.as_str()).map_err(|e| {
+            Error::invalid(
                 "merchant_metadata",
                 format!(
-                    "the value of `{}` is {value_chars} characters; at most {MAX_METADATA_CHARS}",
-                    prefix(key)
+                    "the value of `{}` is {} characters, {e}",
+                    prefix(key),
+                    value.chars().count()
                 ),
-            ));
-        }
-        let value: MetadataValue = value
-            .parse()
-            .map_err(|e| Error::invalid("merchant_metadata", format!("{e}")))?;
+            )
+        })?;
         checked.insert(key.clone(), value);
     }
-    Ok(DeleteTokenRequest {
-        merchant_unique_reference: reference,
-        merchant_metadata: checked,
-    })
+    DeleteTokenRequest::builder()
+        .merchant_unique_reference(reference)
+        .merchant_metadata(checked)
+        .try_into()
+        .map_err(|e| Error::invalid("delete request", format!("{e}")))
 }
 
 fn prefix(s: &str) -> String {
@@ -149,11 +132,14 @@ mod tests {
         assert!(id("customer_id", "cust-v1-0811030624-aa-RBDgpR").is_ok());
         assert!(id("customer_id", &"é".repeat(50)).is_ok());
         assert!(id("customer_id", "a/b?c#d%e..f").is_ok());
-        assert_eq!(rule(id("customer_id", "")).1, "must not be empty");
         assert!(
-            rule(id("token_id", &"x".repeat(51)))
+            rule(id("customer_id", ""))
                 .1
-                .contains("at most 50")
+                .starts_with("must not be empty")
+        );
+        assert_eq!(
+            rule(id("token_id", &"x".repeat(51))).1,
+            "is 51 characters, longer than 50 characters"
         );
         assert!(rule(id("token_id", "a\nb")).1.contains("control"));
         assert!(rule(id("token_id", "a\u{7f}b")).1.contains("control"));
@@ -167,18 +153,23 @@ mod tests {
         let none = BTreeMap::new();
         assert!(delete_body("r", &none).is_ok());
         assert!(delete_body(&"r".repeat(50), &none).is_ok());
-        assert!(rule(delete_body("", &none)).1.contains("1 to 50"));
+        assert!(
+            rule(delete_body("", &none))
+                .1
+                .starts_with("must not be empty")
+        );
         assert!(
             rule(delete_body(&"r".repeat(51), &none))
                 .1
-                .contains("got 51")
+                .contains("is 51 characters")
         );
 
+        let max = max_metadata_pairs().expect("the spec limits the pairs");
         let pairs = |n: usize| (0..n).map(|i| (format!("k{i}"), "v".to_owned())).collect();
-        assert!(delete_body("r", &pairs(10)).is_ok());
-        let (field, why) = rule(delete_body("r", &pairs(11)));
+        assert!(delete_body("r", &pairs(max)).is_ok());
+        let (field, why) = rule(delete_body("r", &pairs(max + 1)));
         assert_eq!(field, "merchant_metadata");
-        assert!(why.contains("at most 10 pairs"));
+        assert!(why.contains(&format!("at most {max} pairs")), "{why}");
 
         let long_value = BTreeMap::from([("k".to_owned(), "v".repeat(257))]);
         assert!(

@@ -82,7 +82,7 @@ async fn list_ok_for(server: &MockServer, bearer: &str) {
             "authorization",
             format!("Bearer {bearer}").as_str(),
         ))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(LIST_200, "application/json"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(list_200(), "application/json"))
         .mount(server)
         .await;
 }
@@ -128,7 +128,7 @@ async fn token_is_cached_and_refreshed_when_it_expires() {
     // A 1 s token is stale after half its life (the 60 s margin, capped).
     let issued = token_endpoint(&server, json!({"expires_in": 1}), Duration::ZERO).await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(LIST_200, "application/json"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(list_200(), "application/json"))
         .mount(&server)
         .await;
     let client = cc_client(&server);
@@ -163,7 +163,7 @@ async fn a_token_is_replaced_before_its_expires_at() {
     let too_soon = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
     let issued = token_endpoint(&server, json!({"expires_at": too_soon}), Duration::ZERO).await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(LIST_200, "application/json"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(list_200(), "application/json"))
         .mount(&server)
         .await;
     let client = cc_client(&server);

@@ -24,7 +24,10 @@ async fn ten_thousand_calls_at_concurrency_100() {
     let sandbox = Sandbox::start().await.expect("sandbox");
     let customer = "cust-load";
     for i in 0..CALLS / DELETE_EVERY {
-        sandbox.add_token(customer, card_token(customer, &format!("tok-{i}"), "4242"));
+        sandbox.add_token(
+            customer,
+            card_token(customer, &format!("tok-{i}"), "4242").expect("token"),
+        );
     }
     let client = Client::builder()
         .base_url(sandbox.base_url())

@@ -42,7 +42,7 @@ async fn get_retries_503_honouring_retry_after_then_succeeds_with_the_same_reque
     let unavailable = ResponseTemplate::new(503)
         .insert_header("retry-after", "1")
         .set_body_json(error_body("SERVICE_UNAVAILABLE"));
-    let server = fail_then_ok(unavailable, 1, LIST_200).await;
+    let server = fail_then_ok(unavailable, 1, list_200()).await;
 
     let started = Instant::now();
     let tokens = client(&server)
@@ -72,14 +72,11 @@ async fn retry_after_is_capped() {
     let limited = ResponseTemplate::new(429)
         .insert_header("retry-after", "3600")
         .set_body_json(error_body("PAYMENT_RATE_LIMIT"));
-    let server = fail_then_ok(limited, 1, LIST_200).await;
+    let server = fail_then_ok(limited, 1, list_200()).await;
     let client = Client::builder()
         .base_url(server.uri())
         .access_token(BEARER)
-        .retry_policy(pinelabs::RetryPolicy {
-            max_retry_after: Duration::from_millis(50),
-            ..fast_retries()
-        })
+        .retry_policy(fast_retries().with_max_retry_after(Duration::from_millis(50)))
         .build()
         .expect("config");
     let started = Instant::now();
@@ -90,7 +87,7 @@ async fn retry_after_is_capped() {
 #[tokio::test]
 async fn get_retries_each_retryable_status_up_to_max_attempts() {
     for status in [408, 429, 500, 502, 503, 504] {
-        let server = failing_then_ok(status, 100, LIST_200).await;
+        let server = failing_then_ok(status, 100, list_200()).await;
         let err = client(&server)
             .list_tokens(CUSTOMER)
             .await
@@ -107,7 +104,7 @@ async fn get_retries_each_retryable_status_up_to_max_attempts() {
 #[tokio::test]
 async fn get_does_not_retry_client_errors() {
     for status in [400, 403, 404] {
-        let server = failing_then_ok(status, 100, LIST_200).await;
+        let server = failing_then_ok(status, 100, list_200()).await;
         client(&server)
             .list_tokens(CUSTOMER)
             .await
@@ -119,7 +116,7 @@ async fn get_does_not_retry_client_errors() {
 #[tokio::test]
 async fn delete_is_not_retried_on_500_502_504() {
     for status in [500, 502, 504] {
-        let server = failing_then_ok(status, 1, DELETE_200).await;
+        let server = failing_then_ok(status, 1, delete_200()).await;
         let err = client(&server)
             .delete_token(CUSTOMER, TOKEN, &DeleteToken::new("del-ref-001"))
             .await
@@ -140,7 +137,7 @@ async fn delete_is_not_retried_on_500_502_504() {
 #[tokio::test]
 async fn delete_is_retried_on_429_and_503_with_the_same_reference_and_request_id() {
     for status in [429, 503] {
-        let server = failing_then_ok(status, 1, DELETE_200).await;
+        let server = failing_then_ok(status, 1, delete_200()).await;
         client(&server)
             .delete_token(CUSTOMER, TOKEN, &DeleteToken::new("del-ref-001"))
             .await
@@ -180,7 +177,7 @@ async fn slow_server(body: &str, total: Duration) -> (MockServer, Client) {
 
 #[tokio::test]
 async fn a_slow_server_gives_error_timeout_within_the_bound() {
-    let (_server, client) = slow_server(LIST_200, Duration::from_millis(500)).await;
+    let (_server, client) = slow_server(list_200(), Duration::from_millis(500)).await;
     let started = Instant::now();
     let err = client.list_tokens(CUSTOMER).await.expect_err("too slow");
     let took = started.elapsed();
@@ -192,7 +189,7 @@ async fn a_slow_server_gives_error_timeout_within_the_bound() {
 
 #[tokio::test]
 async fn a_slow_delete_times_out_without_being_resent() {
-    let (server, client) = slow_server(DELETE_200, Duration::from_secs(3)).await;
+    let (server, client) = slow_server(delete_200(), Duration::from_secs(3)).await;
     let err = client
         .delete_token(CUSTOMER, TOKEN, &DeleteToken::new("r"))
         .await

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{DELETE_200, LIST_200};
+use common::{delete_200, list_200};
 use pinelabs::{
     Error, decode_json,
     types::{CustomerTokens, DeletedToken, ErrorResponse},
@@ -134,7 +134,7 @@ proptest! {
 
     #[test]
     fn mutated_list_bodies_decode_or_name_the_field(mutations in prop::collection::vec(mutation(), 1..5)) {
-        let mut doc: Value = serde_json::from_str(LIST_200).expect("fixture");
+        let mut doc: Value = serde_json::from_str(list_200()).expect("fixture");
         for m in &mutations {
             apply(&mut doc, m);
         }
@@ -143,7 +143,7 @@ proptest! {
 
     #[test]
     fn mutated_delete_and_error_bodies_decode_or_name_the_field(mutations in prop::collection::vec(mutation(), 1..4)) {
-        let mut doc: Value = serde_json::from_str(DELETE_200).expect("fixture");
+        let mut doc: Value = serde_json::from_str(delete_200()).expect("fixture");
         for m in &mutations {
             apply(&mut doc, m);
         }
@@ -154,17 +154,17 @@ proptest! {
 
     #[test]
     fn truncated_or_corrupted_bytes_are_decode_errors(cut in any::<usize>(), flip in any::<usize>(), byte in any::<u8>()) {
-        let mut bytes = LIST_200.as_bytes().to_vec();
+        let mut bytes = list_200().as_bytes().to_vec();
         let i = flip % bytes.len();
         bytes[i] = byte;
         check::<CustomerTokens>(&bytes)?;
-        check::<CustomerTokens>(&LIST_200.as_bytes()[..cut % LIST_200.len()])?;
+        check::<CustomerTokens>(&list_200().as_bytes()[..cut % list_200().len()])?;
     }
 }
 
 #[test]
 fn the_path_points_at_the_broken_field() {
-    let mut doc: Value = serde_json::from_str(LIST_200).expect("fixture");
+    let mut doc: Value = serde_json::from_str(list_200()).expect("fixture");
     doc["tokens"][0]["card_data"]["emi"] = json!("yes");
     match decode_json::<CustomerTokens>(&serde_json::to_vec(&doc).expect("json")) {
         Err(Error::Decode { path, .. }) => assert_eq!(path, "tokens[0].card_data.emi"),

@@ -11,8 +11,10 @@ use hyper::body::Bytes;
 use hyper_util::{client::legacy::Client as HyperClient, rt::TokioExecutor};
 use serde::Deserialize;
 
-pub const LIST_200: &str =
-    include_str!("../../../pinelabs-api/tests/fixtures/list_tokens_200.json");
+/// The spec's documented answer to the list.
+pub fn list_200() -> &'static str {
+    pinelabs_api::spec::response_example("list_customer_tokens", 200).expect("documented")
+}
 pub const CUSTOMER: &str = "cust-v1-0811030624-aa-RBDgpR";
 pub const TOKEN: &str = "bench-token";
 
@@ -124,7 +126,7 @@ impl RawHyper {
 pub async fn serve() -> SocketAddr {
     let app = Router::new().route(
         "/api/v1/customer/{customer_id}/tokens",
-        get(|| async { ([(header::CONTENT_TYPE, "application/json")], LIST_200) }),
+        get(|| async { ([(header::CONTENT_TYPE, "application/json")], list_200()) }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -174,7 +176,7 @@ pub fn clients(rt: &tokio::runtime::Runtime) -> Clients {
 
 /// The documentation's list body with 1,000 tokens.
 pub fn thousand_tokens() -> Vec<u8> {
-    let mut doc: serde_json::Value = serde_json::from_str(LIST_200).expect("fixture");
+    let mut doc: serde_json::Value = serde_json::from_str(list_200()).expect("fixture");
     let token = doc["tokens"][0].clone();
     let tokens: Vec<_> = (0..1000)
         .map(|i| {

@@ -7,10 +7,15 @@ use pinelabs::{Client, RetryPolicy};
 use serde_json::json;
 use wiremock::{MockServer, Request};
 
-pub const LIST_200: &str =
-    include_str!("../../../pinelabs-api/tests/fixtures/list_tokens_200.json");
-pub const DELETE_200: &str =
-    include_str!("../../../pinelabs-api/tests/fixtures/delete_token_200.json");
+/// The spec's documented answer to the list (the fixture is the spec's example).
+pub fn list_200() -> &'static str {
+    pinelabs_api::spec::response_example("list_customer_tokens", 200).expect("documented")
+}
+
+/// The spec's documented answer to the delete.
+pub fn delete_200() -> &'static str {
+    pinelabs_api::spec::response_example("delete_customer_token", 200).expect("documented")
+}
 pub const CUSTOMER: &str = "cust-v1-0811030624-aa-RBDgpR";
 pub const TOKEN: &str = "token-v1-1234567890-aa-ABCDEF";
 pub const LIST_PATH: &str = "/api/v1/customer/cust-v1-0811030624-aa-RBDgpR/tokens";
@@ -20,12 +25,11 @@ pub const BEARER: &str = "static-test-token-3f9a";
 
 /// A retry policy with tiny delays, so tests are fast.
 pub fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        max_retry_after: Duration::from_secs(5),
-    }
+    RetryPolicy::default()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5))
+        .with_max_retry_after(Duration::from_secs(5))
 }
 
 /// A builder for `server` with a static token and fast retries.

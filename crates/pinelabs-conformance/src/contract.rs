@@ -19,6 +19,7 @@ use std::{process::Command, time::Duration};
 
 use anyhow::{Context, bail, ensure};
 use pinelabs::{Client, DeleteToken, Error, RetryPolicy, prelude::*};
+use pinelabs_api::spec;
 use pinelabs_sandbox::{Fault, SEED_CUSTOMER_ID, SEED_TOKEN_ID, Sandbox};
 
 use crate::{
@@ -69,15 +70,17 @@ fn prefer_code(code: u16) -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
-const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
-    (400, "INVALID_REQUEST"),
-    (401, "USER_AUTHENTICATION_FAILED"),
-    (403, "FORBIDDEN"),
-    (404, "NOT_FOUND"),
-    (429, "PAYMENT_RATE_LIMIT"),
-    (500, "INTERNAL_ERROR"),
-    (503, "SERVICE_UNAVAILABLE"),
-];
+/// Checks that `result` is the documented error `status` / `code`.
+fn expect_api_error(result: Result<(), Error>, status: u16, code: &str) -> anyhow::Result<()> {
+    match result {
+        Err(Error::Api {
+            status: got,
+            code: Some(got_code),
+            ..
+        }) if got == status && got_code == code => Ok(()),
+        other => bail!("Prism's {status} example should be Error::Api {code}, got {other:?}"),
+    }
+}
 
 async fn mock_static(prism: &Server) -> anyhow::Result<()> {
     let client = make_client(&prism.url(), "contract-token", RetryPolicy::none(), None)?;
@@ -99,36 +102,38 @@ async fn mock_static(prism: &Server) -> anyhow::Result<()> {
         "the example delete answer says DELETED"
     );
 
-    for &(status, code) in DOCUMENTED_ERRORS {
+    let list_errors = spec::error_table("list_customer_tokens");
+    for (status, code) in &list_errors {
         let client = make_client(
             &prism.url(),
             "contract-token",
             RetryPolicy::none(),
-            Some(prefer_code(status)?),
+            Some(prefer_code(*status)?),
         )?;
-        for result in [
-            client.list_tokens(SEED_CUSTOMER_ID).await.map(|_| ()),
-            client
-                .delete_token(SEED_CUSTOMER_ID, SEED_TOKEN_ID, &DeleteToken::new("r"))
-                .await
-                .map(|_| ()),
-        ] {
-            match result {
-                Err(Error::Api {
-                    status: got,
-                    code: Some(got_code),
-                    ..
-                }) if got == status && got_code == code => {}
-                other => {
-                    bail!("Prism's {status} example should be Error::Api {code}, got {other:?}")
-                }
-            }
-        }
+        expect_api_error(
+            client.list_tokens(SEED_CUSTOMER_ID).await.map(drop),
+            *status,
+            code,
+        )?;
+    }
+    let delete_errors = spec::error_table("delete_customer_token");
+    for (status, code) in &delete_errors {
+        let client = make_client(
+            &prism.url(),
+            "contract-token",
+            RetryPolicy::none(),
+            Some(prefer_code(*status)?),
+        )?;
+        let delete = DeleteToken::new("r");
+        let result = client
+            .delete_token(SEED_CUSTOMER_ID, SEED_TOKEN_ID, &delete)
+            .await;
+        expect_api_error(result.map(drop), *status, code)?;
     }
     prism.assert_no_violations()?;
     println!(
-        "contract: mock (examples): list, delete and {} error statuses OK",
-        DOCUMENTED_ERRORS.len()
+        "contract: mock (examples): list, delete and {} documented errors OK",
+        list_errors.len() + delete_errors.len()
     );
     Ok(())
 }
@@ -167,11 +172,9 @@ fn expect_status<T: std::fmt::Debug>(
 }
 
 async fn proxy(prism: &Server, sandbox: &Sandbox) -> anyhow::Result<()> {
-    let fast = RetryPolicy {
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-        ..RetryPolicy::default()
-    };
+    let fast = RetryPolicy::default()
+        .with_initial_backoff(Duration::from_millis(5))
+        .with_max_backoff(Duration::from_millis(20));
     let client = make_client(&prism.url(), sandbox.access_token(), fast, None)?;
 
     let before = client
@@ -277,7 +280,7 @@ async fn proxy(prism: &Server, sandbox: &Sandbox) -> anyhow::Result<()> {
 
 /// Runs the three contract suites.
 pub fn run() -> anyhow::Result<()> {
-    let spec = pinelabs_codegen::spec_path();
+    let spec = crate::spec_path();
     let spec = spec.to_string_lossy().into_owned();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

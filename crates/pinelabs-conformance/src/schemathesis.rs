@@ -1,4 +1,4 @@
-//! `cargo xtask schemathesis`: schemathesis (pinned in
+//! `pinelabs-conformance schemathesis` (`cargo xtask schemathesis`): schemathesis (pinned in
 //! `tools/requirements.txt`, installed into `.venv`) against a standalone
 //! sandbox (`pinelabs sandbox --port N`), with every check and a fixed seed.
 
@@ -36,7 +36,7 @@ pub fn run() -> anyhow::Result<()> {
     sandbox.args(["sandbox", "--port", &port.to_string()]);
     let sandbox = Server::spawn(sandbox, port, "sandbox")?;
 
-    let spec = pinelabs_codegen::spec_path();
+    let spec = crate::spec_path();
     let report = std::env::temp_dir().join(format!("pinelabs-schemathesis-{port}"));
     let status = Command::new(st)
         .arg("run")

@@ -1,0 +1,138 @@
+//! The spec's facts, generated from it at build time: operations (method,
+//! route, header parameters), documented examples, the `maxProperties`
+//! limits typify does not enforce, and the servers.
+//!
+//! Hand-written code reads these instead of repeating the spec: the wrapper
+//! takes routes and methods for tracing and retry safety from
+//! [`OPERATIONS`], the sandbox seeds itself from [`RESPONSE_EXAMPLES`], and
+//! tests take the documented error table from [`documented_errors`].
+//!
+//! ```
+//! use pinelabs_api::spec;
+//!
+//! let list = spec::operation("list_customer_tokens").unwrap();
+//! assert_eq!((list.method, list.path), ("GET", "/api/v1/customer/{customer_id}/tokens"));
+//! let example = spec::response_example("list_customer_tokens", 200).unwrap();
+//! assert!(example.contains("token-v1-1234567890-aa-ABCDEF"));
+//! assert!(spec::documented_errors("list_customer_tokens").any(|(status, _)| status == 503));
+//! ```
+
+/// One operation of the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Operation {
+    /// Its `operationId`, e.g. `list_customer_tokens`.
+    pub operation_id: &'static str,
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path template, e.g. `/api/v1/customer/{customer_id}/tokens`.
+    pub path: &'static str,
+    /// Its header parameters, e.g. `Request-ID`.
+    pub header_params: &'static [&'static str],
+}
+
+/// A documented response example.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseExample {
+    /// The operation.
+    pub operation_id: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// The body, compact JSON.
+    pub body: &'static str,
+}
+
+/// A documented request body example.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestExample {
+    /// The operation.
+    pub operation_id: &'static str,
+    /// The body, compact JSON.
+    pub body: &'static str,
+}
+
+/// A `maxProperties` limit on an object-valued property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MaxProperties {
+    /// The schema that has the property.
+    pub schema: &'static str,
+    /// The property.
+    pub property: &'static str,
+    /// At most this many entries.
+    pub max: usize,
+}
+
+/// A server of the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Server {
+    /// Its base URL.
+    pub url: &'static str,
+    /// Its description.
+    pub description: &'static str,
+}
+
+include!(concat!(env!("OUT_DIR"), "/spec_data.rs"));
+
+/// The operation with this `operationId`.
+pub fn operation(operation_id: &str) -> Option<&'static Operation> {
+    OPERATIONS
+        .binary_search_by(|op| op.operation_id.cmp(operation_id))
+        .ok()
+        .and_then(|i| OPERATIONS.get(i))
+}
+
+/// The documented example body of `operation_id`'s response with `status`.
+pub fn response_example(operation_id: &str, status: u16) -> Option<&'static str> {
+    RESPONSE_EXAMPLES
+        .iter()
+        .find(|e| e.operation_id == operation_id && e.status == status)
+        .map(|e| e.body)
+}
+
+/// The documented example request body of `operation_id`.
+pub fn request_example(operation_id: &str) -> Option<&'static str> {
+    REQUEST_EXAMPLES
+        .iter()
+        .find(|e| e.operation_id == operation_id)
+        .map(|e| e.body)
+}
+
+/// The documented error statuses of `operation_id` (4xx and 5xx), with the
+/// example body of each.
+pub fn documented_errors(operation_id: &str) -> impl Iterator<Item = (u16, &'static str)> + '_ {
+    RESPONSE_EXAMPLES
+        .iter()
+        .filter(move |e| e.operation_id == operation_id && e.status >= 400)
+        .map(|e| (e.status, e.body))
+}
+
+/// The `maxProperties` of `schema.property`, if the spec sets one.
+pub fn max_properties(schema: &str, property: &str) -> Option<usize> {
+    MAX_PROPERTIES
+        .iter()
+        .find(|m| m.schema == schema && m.property == property)
+        .map(|m| m.max)
+}
+
+/// The documented error table of `operation_id`: every 4xx and 5xx status
+/// with the `code` of its example body (empty when the example has none).
+///
+/// ```
+/// let table = pinelabs_api::spec::error_table("delete_customer_token");
+/// assert!(table.contains(&(429, "PAYMENT_RATE_LIMIT".to_owned())));
+/// ```
+pub fn error_table(operation_id: &str) -> Vec<(u16, String)> {
+    documented_errors(operation_id)
+        .map(|(status, body)| {
+            let code = serde_json::from_str::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v.get("code")?.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            (status, code)
+        })
+        .collect()
+}

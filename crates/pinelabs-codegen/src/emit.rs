@@ -1,0 +1,218 @@
+//! The two files the generator writes besides progenitor's client: the open
+//! enums and the spec's facts (operations, examples, limits, servers).
+//!
+//! Both are Rust source whose shape is fixed here and whose content comes
+//! from the [`Model`]. The macro and the types they use are hand-written in
+//! `pinelabs-api` (`open_enum!` in `open_enum.rs`, the structs in `spec.rs`).
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::{
+    Error,
+    model::{Model, pascal_case},
+};
+
+/// The Rust identifier of an enum value: `SUPER_PREMIUM` → `SuperPremium`.
+///
+/// Values differing only in ASCII case are one variant (the open enums match
+/// case-insensitively), so the spec may not list both.
+fn variant_ident(enum_name: &str, value: &str) -> Result<String, Error> {
+    let mut ident = pascal_case(value);
+    if ident.is_empty() {
+        return Err(Error::Unsupported(format!(
+            "enum `{enum_name}`: the value {value:?} has no letter or digit to name a variant after"
+        )));
+    }
+    if ident.starts_with(|c: char| c.is_ascii_digit()) {
+        ident.insert(0, 'V');
+    }
+    // `Unknown(String)` is the catch-all; `Self` is reserved.
+    if ident == "Unknown" || ident == "Self" {
+        ident.push_str("Value");
+    }
+    Ok(ident)
+}
+
+/// Per-value docs from a description's bullet list (`* `VALUE`: text`).
+fn value_doc(description: Option<&str>, value: &str) -> String {
+    let marker = format!("`{value}`:");
+    description
+        .into_iter()
+        .flat_map(str::lines)
+        .map(str::trim)
+        .filter_map(|line| line.strip_prefix("* ").or_else(|| line.strip_prefix("- ")))
+        .find_map(|line| line.strip_prefix(&marker))
+        .map(|text| {
+            let text = text.trim();
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
+                None => format!("The documented value `{value}`."),
+            }
+        })
+        .unwrap_or_else(|| format!("The documented value `{value}`."))
+}
+
+/// `text` as `///` lines indented by `indent`.
+fn doc_lines(text: &str, indent: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|line| {
+            format!(
+                "{indent}///{}{line}\n",
+                if line.is_empty() { "" } else { " " }
+            )
+        })
+        .collect()
+}
+
+/// The open enums: one `open_enum!` invocation per enum of the spec (as
+/// text, which prettyplease would not lay out inside a macro), and the
+/// `registry` module of known values, used by the spec-agreement test.
+pub fn open_enums(model: &Model) -> Result<(String, TokenStream), Error> {
+    let mut invocations = String::new();
+    let mut registry = Vec::new();
+    let mut lookups = Vec::new();
+    for def in &model.enums {
+        let docs = doc_lines(
+            def.description
+                .as_deref()
+                .unwrap_or("An open set of values."),
+            "    ",
+        );
+        let (mut idents, mut spellings) = (BTreeSet::new(), BTreeSet::new());
+        let mut variants = String::new();
+        for value in &def.values {
+            let ident = variant_ident(&def.name, value)?;
+            if !idents.insert(ident.clone()) || !spellings.insert(value.to_ascii_uppercase()) {
+                return Err(Error::Unsupported(format!(
+                    "enum `{}`: {value:?} repeats a value or names the same variant as another (values match ignoring ASCII case)",
+                    def.name
+                )));
+            }
+            let doc = doc_lines(&value_doc(def.description.as_deref(), value), "        ");
+            variants.push_str(&format!("{doc}        {ident} => {value:?},\n"));
+        }
+        invocations.push_str(&format!(
+            "open_enum! {{\n{docs}    {} {{\n{variants}    }}\n}}\n\n",
+            def.name
+        ));
+        let name = format_ident!("{}", def.name);
+        let schema = &def.name;
+        let values = &def.values;
+        registry.push(quote!((#schema, &[#(#values),*])));
+        lookups.push(quote!(#schema => Some(!#name::parse(value).is_unknown()),));
+    }
+    Ok((
+        invocations,
+        quote! {
+            /// What the spec says of the open enums, to check the types against it.
+            pub mod registry {
+                #[allow(unused_imports)]
+                use super::*;
+
+                /// Every open enum of the spec: its schema name and its documented
+                /// values, in the spec's order.
+                pub const SCHEMAS: &[(&str, &[&str])] = &[#(#registry),*];
+
+                /// Whether `value` decodes as a known variant of the open enum
+                /// generated for `schema`; `None` when there is no such enum.
+                pub fn decodes_as_known(schema: &str, value: &str) -> Option<bool> {
+                    match schema {
+                        #(#lookups)*
+                        _ => None,
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// The spec's facts as constants of the types in `pinelabs_api::spec`.
+pub fn spec_data(model: &Model) -> TokenStream {
+    let operations = model.operations.iter().map(|op| {
+        let (id, method, path) = (&op.operation_id, &op.method, &op.path);
+        let headers = &op.header_params;
+        quote! {
+            Operation {
+                operation_id: #id,
+                method: #method,
+                path: #path,
+                header_params: &[#(#headers),*],
+            }
+        }
+    });
+    let responses = model.operations.iter().flat_map(|op| {
+        let id = &op.operation_id;
+        op.response_examples.iter().map(move |(status, body)| {
+            let body = Literal::string(body);
+            quote!(ResponseExample { operation_id: #id, status: #status, body: #body })
+        })
+    });
+    let requests = model.operations.iter().filter_map(|op| {
+        let id = &op.operation_id;
+        op.request_example.as_ref().map(|body| {
+            let body = Literal::string(body);
+            quote!(RequestExample { operation_id: #id, body: #body })
+        })
+    });
+    let limits = model.max_properties.iter().map(|m| {
+        let (schema, property, max) = (&m.schema, &m.property, m.max as usize);
+        quote!(MaxProperties { schema: #schema, property: #property, max: #max })
+    });
+    let servers = model.servers.iter().map(|s| {
+        let (url, description) = (&s.url, &s.description);
+        quote!(Server { url: #url, description: #description })
+    });
+    let version = &model.api_version;
+    quote! {
+        /// `info.version` of the spec.
+        pub const API_VERSION: &str = #version;
+        /// Every operation, sorted by operationId.
+        pub const OPERATIONS: &[Operation] = &[#(#operations),*];
+        /// Every documented response example (JSON).
+        pub const RESPONSE_EXAMPLES: &[ResponseExample] = &[#(#responses),*];
+        /// Every documented request body example (JSON).
+        pub const REQUEST_EXAMPLES: &[RequestExample] = &[#(#requests),*];
+        /// Every `maxProperties` on a property (typify does not enforce it).
+        pub const MAX_PROPERTIES: &[MaxProperties] = &[#(#limits),*];
+        /// The servers, in the spec's order.
+        pub const SERVERS: &[Server] = &[#(#servers),*];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variant_names() {
+        assert_eq!(
+            variant_ident("E", "SUPER_PREMIUM").ok(),
+            Some("SuperPremium".into())
+        );
+        assert_eq!(variant_ident("E", "Consumer").ok(), Some("Consumer".into()));
+        assert_eq!(variant_ident("E", "3DS").ok(), Some("V3ds".into()));
+        assert_eq!(
+            variant_ident("E", "UNKNOWN").ok(),
+            Some("UnknownValue".into())
+        );
+        assert!(variant_ident("E", "--").is_err());
+    }
+
+    #[test]
+    fn value_docs_come_from_the_bullets() {
+        let description = "Status.\n\n* `ACTIVE`: the token can be used.\n* `FAILED`: it failed.";
+        assert_eq!(
+            value_doc(Some(description), "ACTIVE"),
+            "The token can be used."
+        );
+        assert_eq!(
+            value_doc(Some(description), "OTHER"),
+            "The documented value `OTHER`."
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! `cargo xtask package`: the crates as a service consumes them.
+//!
+//! 1. `cargo package --workspace`: every crate is packaged and verified
+//!    (built from its `.crate` alone). The spec travels inside
+//!    `pinelabs-api`'s package: `crates/pinelabs-api/pinelabs-online.yaml`
+//!    is a link to `openapi/pinelabs-online.yaml`, which cargo packages as a
+//!    file. Packaging for a registry reads that registry's index, and the
+//!    internal one cannot be reached from here, so the registry is pointed
+//!    at an empty local git index for the run (`--config`).
+//! 2. The `.crate` files of the published crates are unpacked into a
+//!    directory source that stands in for the internal registry
+//!    (`pinelabs-internal`, source replacement), and an outside crate that
+//!    depends on `pinelabs` and `pinelabs-sandbox` through that registry is
+//!    built and tested: it lists and deletes a token on the sandbox.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{Context, ensure};
+
+use crate::{cargo_in, root, semver::target_dir, semver::workspace_version};
+
+/// The crates published to the internal registry, in dependency order.
+pub const PUBLISHED: &[&str] = &[
+    "pinelabs-codegen",
+    "pinelabs-api",
+    "pinelabs",
+    "pinelabs-sandbox",
+];
+
+/// The internal registry's name, as in `.cargo/config.toml`.
+pub const REGISTRY: &str = "pinelabs-internal";
+
+const CONSUMER_MANIFEST: &str = r#"[package]
+name = "outside-service"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+pinelabs = { version = "=VERSION", registry = "pinelabs-internal" }
+tokio = { version = "1", features = ["rt", "macros"] }
+
+[dev-dependencies]
+pinelabs-sandbox = { version = "=VERSION", registry = "pinelabs-internal" }
+
+[workspace]
+"#;
+
+const CONSUMER_TEST: &str = r#"//! A service's test against the packaged crates alone.
+use pinelabs::{prelude::*, Client, DeleteToken};
+use pinelabs_sandbox::{Sandbox, SEED_CUSTOMER_ID, SEED_TOKEN_ID};
+
+#[tokio::test]
+async fn lists_and_deletes_through_the_packaged_crates() {
+    let sandbox = Sandbox::start().await.expect("sandbox starts");
+    let client = Client::builder()
+        .base_url(sandbox.base_url())
+        .access_token(sandbox.access_token())
+        .build()
+        .expect("valid config");
+    let tokens = client.list_tokens(SEED_CUSTOMER_ID).await.expect("listed");
+    assert!(tokens.find(SEED_TOKEN_ID).is_some());
+    let deleted = client
+        .delete_token(SEED_CUSTOMER_ID, SEED_TOKEN_ID, &DeleteToken::new("outside-1"))
+        .await
+        .expect("deleted");
+    assert!(deleted.is_deleted());
+    let after = client.list_tokens(SEED_CUSTOMER_ID).await.expect("listed");
+    assert!(after.find(SEED_TOKEN_ID).is_none());
+}
+"#;
+
+/// Unpacks `crate_file` into `vendor` as a directory-source entry.
+fn vendor_crate(crate_file: &Path, vendor: &Path) -> anyhow::Result<()> {
+    let status = Command::new("tar")
+        .args(["-xzf"])
+        .arg(crate_file)
+        .arg("-C")
+        .arg(vendor)
+        .status()
+        .context("cannot run tar")?;
+    ensure!(status.success(), "cannot unpack {}", crate_file.display());
+    let sum = Command::new("sha256sum")
+        .arg(crate_file)
+        .output()
+        .context("cannot run sha256sum")?;
+    let sum = String::from_utf8_lossy(&sum.stdout);
+    let sum = sum.split_whitespace().next().context("no checksum")?;
+    let stem = crate_file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .context("bad .crate name")?;
+    std::fs::write(
+        vendor.join(stem).join(".cargo-checksum.json"),
+        format!(r#"{{"files":{{}},"package":"{sum}"}}"#),
+    )?;
+    Ok(())
+}
+
+/// An empty git registry index at `dir`, as a `file://` URL.
+fn empty_index(dir: &Path) -> anyhow::Result<String> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(
+        dir.join("config.json"),
+        r#"{"dl": "file:///nonexistent/{crate}/{version}.crate"}"#,
+    )?;
+    for args in [
+        &["init", "--quiet"][..],
+        &["add", "config.json"],
+        &[
+            "-c",
+            "user.name=xtask",
+            "-c",
+            "user.email=xtask@localhost",
+            "commit",
+            "--quiet",
+            "-m",
+            "index",
+        ],
+    ] {
+        let status = Command::new("git").args(args).current_dir(dir).status()?;
+        ensure!(
+            status.success(),
+            "git {} failed in {}",
+            args.join(" "),
+            dir.display()
+        );
+    }
+    Ok(format!("file://{}", dir.display()))
+}
+
+/// Runs the packaging check.
+pub fn run() -> anyhow::Result<()> {
+    let repo = root();
+    let target = std::path::absolute(target_dir(&repo))?;
+    let target_str = target.to_str().context("target dir is not UTF-8")?;
+    let env = [("CARGO_TARGET_DIR", target_str)];
+    let work = std::env::temp_dir().join(format!("pinelabs-package-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let index = empty_index(&work.join("index"))?;
+    let config = format!("registries.{REGISTRY}.index=\"{index}\"");
+    cargo_in(
+        &repo,
+        &[
+            "package",
+            "--workspace",
+            "--allow-dirty",
+            "--config",
+            &config,
+        ],
+        &env,
+    )?;
+
+    let version = workspace_version(&repo)?;
+    let vendor = work.join("registry");
+    let consumer = work.join("outside-service");
+    std::fs::create_dir_all(&vendor)?;
+    std::fs::create_dir_all(consumer.join("tests"))?;
+    std::fs::create_dir_all(consumer.join("src"))?;
+    std::fs::create_dir_all(consumer.join(".cargo"))?;
+    for name in PUBLISHED {
+        let file: PathBuf = target
+            .join("package")
+            .join(format!("{name}-{version}.crate"));
+        vendor_crate(&file, &vendor)?;
+    }
+    std::fs::write(
+        consumer.join("Cargo.toml"),
+        CONSUMER_MANIFEST.replace("VERSION", &version),
+    )?;
+    std::fs::write(consumer.join("src/lib.rs"), "//! An outside service.\n")?;
+    std::fs::write(consumer.join("tests/packaged.rs"), CONSUMER_TEST)?;
+    std::fs::write(
+        consumer.join(".cargo/config.toml"),
+        format!(
+            "[registries.{REGISTRY}]\nindex = \"{index}\"\n\n\
+             [source.{REGISTRY}-index]\nregistry = \"{index}\"\nreplace-with = \"packaged\"\n\n\
+             [source.packaged]\ndirectory = \"{}\"\n",
+            vendor.display()
+        ),
+    )?;
+    cargo_in(&consumer, &["test"], &env)?;
+    let _ = std::fs::remove_dir_all(&work);
+    println!("package: an outside crate built and passed its test against the packaged crates");
+    Ok(())
+}
