@@ -18,10 +18,11 @@ fn main() {
     println!("cargo::rerun-if-changed={}", pinelabs_codegen::SPEC_FILE);
     // Checkouts at different paths that share a target dir build this
     // package into the same OUT_DIR (cargo hashes path packages by their
-    // path within the workspace). Cargo's freshness check compares mtimes,
-    // which cannot tell two checkouts apart, so the repository's
-    // `.cargo/config.toml` sets PINELABS_CHECKOUT to the checkout's absolute
-    // root, and a different value reruns this script.
+    // path within the workspace), and cargo's mtime-based freshness check
+    // cannot tell two checkouts apart: one checkout's generated code was
+    // reused by the other. The repository's `.cargo/config.toml` sets
+    // PINELABS_CHECKOUT to the checkout's absolute root (`[env]`, relative),
+    // so building from another checkout reruns this script.
     println!("cargo::rerun-if-env-changed=PINELABS_CHECKOUT");
     let (Some(manifest_dir), Some(out_dir)) = (
         std::env::var_os("CARGO_MANIFEST_DIR"),

@@ -24,35 +24,57 @@ pub fn conformance(args: &[&str]) -> anyhow::Result<()> {
     cargo(&all, &[])
 }
 
+/// One named step of the run, timed.
+fn step(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    println!("==> {name}");
+    let result = f();
+    println!(
+        "==> {name}: {} in {:.0} s",
+        if result.is_ok() { "ok" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
+    );
+    result
+}
+
 /// Runs, in order: format check, clippy (`-D warnings`), spec lint (with
 /// Redocly), the snapshot check, the whole test suite (doctests included),
-/// the Prism contract tests, schemathesis against the sandbox, and rustdoc with warnings denied.
+/// the Prism contract tests, schemathesis against the sandbox, rustdoc with
+/// warnings denied, the semver verdict, the packaging check and the
+/// regeneration drill. Each step prints its time.
 pub fn run() -> anyhow::Result<()> {
-    cargo(&["fmt", "--all", "--", "--check"], &[])?;
-    cargo(
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        &[],
-    )?;
-    println!("==> xtask lint");
-    lint::run(&spec_path())?;
-    println!("==> xtask codegen --check");
-    codegen::check(&spec_path(), &codegen::snapshot_path())?;
-    cargo(&["test", "--workspace"], &[])?;
-    println!("==> xtask contract");
-    conformance(&["contract"])?;
-    println!("==> xtask schemathesis");
-    conformance(&["schemathesis"])?;
-    cargo(
-        &["doc", "--workspace", "--no-deps"],
-        &[("RUSTDOCFLAGS", "-D warnings")],
-    )?;
+    step("fmt", || cargo(&["fmt", "--all", "--", "--check"], &[]))?;
+    step("clippy", || {
+        cargo(
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            &[],
+        )
+    })?;
+    step("xtask lint", || lint::run(&spec_path()))?;
+    step("xtask codegen --check", || {
+        codegen::check(&spec_path(), &codegen::snapshot_path())
+    })?;
+    step("tests", || cargo(&["test", "--workspace"], &[]))?;
+    step("xtask contract", || conformance(&["contract"]))?;
+    step("xtask schemathesis", || conformance(&["schemathesis"]))?;
+    step("rustdoc", || {
+        cargo(
+            &["doc", "--workspace", "--no-deps"],
+            &[("RUSTDOCFLAGS", "-D warnings")],
+        )
+    })?;
+    step("xtask semver", || {
+        crate::semver::run(&root(), None)?.into_result()
+    })?;
+    step("xtask package", crate::package::run)?;
+    step("xtask drill", crate::drill::run)?;
     println!("==> ci: all green");
     Ok(())
 }

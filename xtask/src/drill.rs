@@ -2,8 +2,7 @@
 //! correctly versioned release, with no hand edit.
 //!
 //! On a scratch copy of the repository (the files git tracks or would
-//! track, so uncommitted work is included), sharing this checkout's target
-//! dir:
+//! track, so uncommitted work is included), built in `target/drill`:
 //!
 //! 1. **Additive edit** of the scratch spec: a new value of an existing enum
 //!    (`TokenStatus: PROVISIONING`), a new optional response field with an
@@ -16,15 +15,15 @@
 //!    inline enum is open, the new operation is callable through
 //!    `client.api()` with the bearer token, `Request-ID` and a retry after a
 //!    503), and `cargo xtask semver`, which must call it **minor** and pass.
-//! 2. **Shared target dir**: this checkout, built again into the same
-//!    target dir, must get its own generated code back (no
-//!    `get_customer_token`).
+//! 2. **Shared target dir**: this checkout, built into the same target dir
+//!    right after the scratch copy, must get its own generated code back (no
+//!    `get_customer_token`), and the scratch copy its own.
 //! 3. **Breaking edit**: a response field removed
 //!    (`AdditionalErrorDetails.reason`); `semver` must call it **major** and
 //!    fail.
 //!
-//! No file outside the scratch copy is written, except build output in the
-//! shared target dir.
+//! No file outside the scratch copy is written, except build output in
+//! `target/drill`.
 
 use std::{
     path::{Path, PathBuf},
@@ -180,8 +179,10 @@ pub fn built_client_source(dir: &Path, target: &Path) -> anyhow::Result<String> 
 /// Runs the whole drill.
 pub fn run() -> anyhow::Result<()> {
     let repo = root();
-    let target = semver::target_dir(&repo);
-    let target = std::path::absolute(&target)?;
+    // A target dir of the drill's own: a scratch build must never become
+    // what this checkout's next build or test reuses (cargo's freshness
+    // check compares mtimes and cannot tell two checkouts apart).
+    let target = std::path::absolute(semver::target_dir(&repo).join("drill"))?;
     let changelog = std::fs::read_to_string(repo.join("CHANGELOG.md"))?;
     let release = semver::last_release(&changelog)?;
     let baseline = semver::baseline_tree(&repo, &release.commit)?;

@@ -39,7 +39,10 @@ macro_rules! open_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        // No `PartialOrd`/`Ord`: a derived order follows the declaration,
+        // so a value added to the spec would reorder `Unknown` and silently
+        // change comparisons in services.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+

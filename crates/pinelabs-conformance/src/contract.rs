@@ -102,29 +102,20 @@ async fn mock_static(prism: &Server) -> anyhow::Result<()> {
         "the example delete answer says DELETED"
     );
 
+    // A client whose requests ask Prism for the documented `status`.
+    let asking = |status: u16| -> anyhow::Result<Client> {
+        let prefer = Some(prefer_code(status)?);
+        make_client(&prism.url(), "contract-token", RetryPolicy::none(), prefer)
+    };
     let list_errors = spec::error_table("list_customer_tokens");
     for (status, code) in &list_errors {
-        let client = make_client(
-            &prism.url(),
-            "contract-token",
-            RetryPolicy::none(),
-            Some(prefer_code(*status)?),
-        )?;
-        expect_api_error(
-            client.list_tokens(SEED_CUSTOMER_ID).await.map(drop),
-            *status,
-            code,
-        )?;
+        let result = asking(*status)?.list_tokens(SEED_CUSTOMER_ID).await;
+        expect_api_error(result.map(drop), *status, code)?;
     }
     let delete_errors = spec::error_table("delete_customer_token");
+    let delete = DeleteToken::new("r");
     for (status, code) in &delete_errors {
-        let client = make_client(
-            &prism.url(),
-            "contract-token",
-            RetryPolicy::none(),
-            Some(prefer_code(*status)?),
-        )?;
-        let delete = DeleteToken::new("r");
+        let client = asking(*status)?;
         let result = client
             .delete_token(SEED_CUSTOMER_ID, SEED_TOKEN_ID, &delete)
             .await;

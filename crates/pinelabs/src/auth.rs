@@ -21,9 +21,11 @@
 
 use std::{
     fmt,
-    sync::{Arc, RwLock},
-    time::{Duration, Instant},
+    sync::{Arc, Mutex, RwLock},
+    time::Duration,
 };
+
+use tokio::time::Instant;
 
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
@@ -261,6 +263,12 @@ impl fmt::Debug for Credentials {
 }
 
 /// The client-credentials grant, with a cached, single-flight refreshed token.
+///
+/// A failed fetch is shared too: callers that waited on the flight get its
+/// error, and for a short, jittered backoff (about 1 s after the first
+/// failure, doubling to 30 s) every caller gets that error at once instead
+/// of trying the token endpoint again. An outage costs a few token requests,
+/// not one per caller, and adds no queueing latency.
 pub struct ClientCredentials {
     http: reqwest::Client,
     token_url: String,
@@ -268,6 +276,39 @@ pub struct ClientCredentials {
     client_secret: SecretString,
     cached: RwLock<Option<AccessToken>>,
     refresh: tokio::sync::Mutex<()>,
+    failure: Mutex<Option<Failure>>,
+}
+
+/// The last failed fetch, shared until `retry_at`.
+#[derive(Debug, Clone)]
+struct Failure {
+    reason: String,
+    status: Option<u16>,
+    retry_at: tokio::time::Instant,
+    consecutive: u32,
+}
+
+/// The negative cache after the first failure; doubles per failure.
+pub const FAILURE_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest negative cache.
+pub const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(30);
+
+impl Failure {
+    fn error(&self) -> Error {
+        Error::Auth {
+            reason: self.reason.clone(),
+            status: self.status,
+        }
+    }
+
+    /// Jittered exponential backoff: a random time in `[d/2, d]` where
+    /// `d = min(30 s, 1 s * 2^(n-1))` after the `n`-th failure in a row.
+    fn backoff(consecutive: u32) -> Duration {
+        let full = FAILURE_BACKOFF
+            .saturating_mul(2u32.saturating_pow(consecutive.saturating_sub(1)))
+            .min(MAX_FAILURE_BACKOFF);
+        full / 2 + full.mul_f64(fastrand::f64() / 2.0)
+    }
 }
 
 impl fmt::Debug for ClientCredentials {
@@ -344,6 +385,40 @@ impl ClientCredentials {
             client_secret,
             cached: RwLock::new(None),
             refresh: tokio::sync::Mutex::new(()),
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// The shared failure, while its backoff lasts.
+    fn recent_failure(&self) -> Option<Error> {
+        let failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        failure
+            .as_ref()
+            .filter(|f| tokio::time::Instant::now() < f.retry_at)
+            .map(Failure::error)
+    }
+
+    /// Records the outcome of a fetch for the callers that come next.
+    fn remember(&self, result: &Result<AccessToken>) {
+        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Ok(token) => {
+                *failure = None;
+                *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+            }
+            Err(e) => {
+                let (reason, status) = match e {
+                    Error::Auth { reason, status, .. } => (reason.clone(), *status),
+                    other => (other.to_string(), None),
+                };
+                let consecutive = failure.as_ref().map_or(0, |f| f.consecutive) + 1;
+                *failure = Some(Failure {
+                    reason,
+                    status,
+                    retry_at: tokio::time::Instant::now() + Failure::backoff(consecutive),
+                    consecutive,
+                });
+            }
         }
     }
 
@@ -417,15 +492,21 @@ impl TokenProvider for ClientCredentials {
             if let Some(token) = self.fresh_cached() {
                 return Ok(token);
             }
-            // Single flight: one caller refreshes, the others wait for it and
-            // then find the fresh token in the cache.
+            if let Some(error) = self.recent_failure() {
+                return Err(error);
+            }
+            // Single flight: one caller fetches, the others wait for it and
+            // then share its outcome: the fresh token, or its failure.
             let _refreshing = self.refresh.lock().await;
             if let Some(token) = self.fresh_cached() {
                 return Ok(token);
             }
-            let token = self.fetch().await?;
-            *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
-            Ok(token)
+            if let Some(error) = self.recent_failure() {
+                return Err(error);
+            }
+            let result = self.fetch().await;
+            self.remember(&result);
+            result
         })
     }
 
@@ -435,6 +516,7 @@ impl TokenProvider for ClientCredentials {
 
     fn invalidate(&self, rejected: &AccessToken) -> bool {
         let mut cached = self.cached.write().unwrap_or_else(|e| e.into_inner());
+
         if cached.as_ref().is_some_and(|c| c.same_secret(rejected)) {
             *cached = None;
         }

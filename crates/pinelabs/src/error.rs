@@ -370,12 +370,21 @@ fn echoed_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// `Error::Api` from a body in Pine Labs' documented error shape.
+/// `Error::Api` from a response in Pine Labs' documented error shape.
 fn documented(body: ResponseValue<ErrorResponse>, cx: &Context) -> Error {
     let status = body.status().as_u16();
     let retry_after = response_retry_after(body.headers()).or(cx.retry_after);
     let request_id = cx.request_id.clone().or_else(|| echoed_id(body.headers()));
-    let body = body.into_inner();
+    api_error(status, body.into_inner(), retry_after, request_id)
+}
+
+/// `Error::Api` from a decoded error body.
+fn api_error(
+    status: u16,
+    body: ErrorResponse,
+    retry_after: Option<Duration>,
+    request_id: Option<String>,
+) -> Error {
     Error::Api {
         status,
         code: Some(body.code),
@@ -397,15 +406,7 @@ fn undocumented(
     message: String,
 ) -> Error {
     match serde_json::from_slice::<ErrorResponse>(bytes) {
-        Ok(body) => Error::Api {
-            status,
-            code: Some(body.code),
-            message: body.message,
-            details: body.additional_error_details.map(Box::new),
-            excerpt: None,
-            retry_after,
-            request_id,
-        },
+        Ok(body) => api_error(status, body, retry_after, request_id),
         Err(_) => Error::Api {
             status,
             code: None,

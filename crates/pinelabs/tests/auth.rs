@@ -301,3 +301,82 @@ async fn token_endpoint_failure_is_error_auth_without_the_secret() {
         );
     }
 }
+
+/// A token endpoint that fails with 500 after 200 ms, served on this test's
+/// own runtime so that its delay runs on the paused clock.
+async fn failing_token_endpoint(hits: Arc<AtomicUsize>) -> String {
+    use axum::{Router, http::StatusCode, routing::post};
+    let app = Router::new().route(
+        "/api/auth/v1/token",
+        post(move || {
+            let hits = hits.clone();
+            async move {
+                hits.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    r#"{"code":"INTERNAL_ERROR","message":"down"}"#,
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+/// An outage of the token endpoint costs a few token requests, not one per
+/// caller, and every caller fails within one token-request time.
+#[tokio::test(start_paused = true)]
+async fn a_token_outage_is_shared_by_concurrent_callers() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let base_url = failing_token_endpoint(hits.clone()).await;
+    let client = Client::builder()
+        .base_url(base_url)
+        .client_credentials(CLIENT_ID, SECRET)
+        .build()
+        .expect("config");
+    let started = tokio::time::Instant::now();
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let result = client.list_tokens(CUSTOMER).await;
+                (result, started.elapsed())
+            })
+        })
+        .collect();
+    for call in calls {
+        let (result, took) = call.await.expect("task");
+        assert!(
+            matches!(
+                result,
+                Err(Error::Auth {
+                    status: Some(500),
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+        assert!(
+            took < Duration::from_millis(300),
+            "a caller waited {took:?}"
+        );
+    }
+    let hits = hits.load(Ordering::SeqCst);
+    assert!(
+        (1..=3).contains(&hits),
+        "{hits} token requests for 100 callers"
+    );
+
+    // After the jittered backoff, the next call tries the endpoint again.
+    tokio::time::sleep(pinelabs::auth::MAX_FAILURE_BACKOFF).await;
+    let _ = client.list_tokens(CUSTOMER).await;
+    assert!(matches!(
+        client.list_tokens(CUSTOMER).await,
+        Err(Error::Auth { .. })
+    ));
+}
