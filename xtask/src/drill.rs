@@ -19,8 +19,9 @@
 //!    right after the scratch copy, must get its own generated code back (no
 //!    `get_customer_token`), and the scratch copy its own.
 //! 3. **Breaking edit**: a response field removed
-//!    (`AdditionalErrorDetails.reason`); `semver` must call it **major** and
-//!    fail.
+//!    (`AdditionalErrorDetails.reason`). `cargo xtask codegen` must still
+//!    work although a hand-written test that reads the field no longer
+//!    compiles, and `semver` must call it **major** and fail.
 //!
 //! No file outside the scratch copy is written, except build output in
 //! `target/drill`.
@@ -227,6 +228,18 @@ pub fn run() -> anyhow::Result<()> {
     println!("==> drill 3: breaking spec edit");
     edit_spec(&dir, breaking)?;
     regenerate(&dir, &target)?;
+    // Regeneration worked although hand-written code no longer compiles
+    // (pinelabs-api's tests read the removed field): xtask needs only the
+    // generator.
+    let tests_build = Command::new(cargo_bin())
+        .args(["check", "-p", "pinelabs-api", "--tests", "--quiet"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", &target)
+        .status()?;
+    ensure!(
+        !tests_build.success(),
+        "the breaking edit should leave a hand-written test not compiling"
+    );
     let verdict = semver::judge(&dir, &baseline, release.clone(), &target)?;
     ensure!(
         verdict.required == Level::Major,

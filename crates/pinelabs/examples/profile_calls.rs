@@ -7,6 +7,13 @@
 //!
 //! The difference between runs with N = 1200 and N = 200, divided by 1000,
 //! is the cost of one call (client and server). See BENCHMARKS.md.
+//!
+//! `profile_calls interleaved ROUNDS` (or `interleaved64`, 64 calls at a
+//! time) times the wrapper and the hand-written client side by side
+//! instead: each round runs 512 calls of each, in
+//! alternating order, and the wrapper/hand-written ratio of each round is
+//! collected; it prints the median ratio and its spread (10th to 90th
+//! percentile), which drift of a shared machine cannot bias.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 #[path = "../benches/support/mod.rs"]
@@ -22,6 +29,12 @@ fn main() {
     let n: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1000);
     let rt = runtime();
     let cl = clients(&rt);
+    if which == "interleaved" {
+        return interleaved(&rt, &cl, n, 1);
+    }
+    if which == "interleaved64" {
+        return interleaved(&rt, &cl, n, 64);
+    }
     rt.block_on(async {
         // Warm up the pooled connections.
         cl.wrapper.list_tokens(CUSTOMER).await.expect("ok");
@@ -40,4 +53,57 @@ fn main() {
             }
         }
     });
+}
+
+fn interleaved(
+    rt: &tokio::runtime::Runtime,
+    cl: &support::Clients,
+    rounds: usize,
+    concurrency: usize,
+) {
+    const CALLS: u32 = 512;
+    let mut ratios = Vec::with_capacity(rounds);
+    let (mut wrapper_total, mut hand_total) = (0.0, 0.0);
+    rt.block_on(async {
+        for round in 0..rounds {
+            let mut wrapper = std::time::Duration::ZERO;
+            let mut hand = std::time::Duration::ZERO;
+            for first_wrapper in [round % 2 == 0, round % 2 != 0] {
+                let started = std::time::Instant::now();
+                for _ in 0..CALLS as usize / concurrency {
+                    if first_wrapper {
+                        let calls = (0..concurrency).map(|_| cl.wrapper.list_tokens(CUSTOMER));
+                        for r in futures::future::join_all(calls).await {
+                            drop(black_box(r.expect("ok")));
+                        }
+                    } else {
+                        let calls = (0..concurrency).map(|_| cl.hand.list_tokens(CUSTOMER));
+                        for r in futures::future::join_all(calls).await {
+                            drop(black_box(r.expect("ok")));
+                        }
+                    }
+                }
+                if first_wrapper {
+                    wrapper = started.elapsed();
+                } else {
+                    hand = started.elapsed();
+                }
+            }
+            wrapper_total += wrapper.as_secs_f64();
+            hand_total += hand.as_secs_f64();
+            ratios.push(wrapper.as_secs_f64() / hand.as_secs_f64());
+        }
+    });
+    ratios.sort_by(f64::total_cmp);
+    let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
+    let per_call = |total: f64| total / f64::from(CALLS) / rounds as f64 * 1e6;
+    println!(
+        "concurrency {concurrency}, {rounds} rounds x {CALLS} calls each: wrapper {:.1} us, hand-written {:.1} us per call; \
+         ratio median {:.3} (p10 {:.3}, p90 {:.3})",
+        per_call(wrapper_total),
+        per_call(hand_total),
+        at(0.5),
+        at(0.1),
+        at(0.9)
+    );
 }

@@ -124,14 +124,15 @@ impl CallState {
     pub(crate) fn span(&self, operation_id: &str) -> Span {
         let mut slot = self.span.lock().unwrap_or_else(|e| e.into_inner());
         slot.get_or_insert_with(|| {
-            let op = spec::operation(operation_id);
-            let request_id = self.outcome().request_id.clone().unwrap_or_default();
+            // The field values are only computed when a subscriber wants
+            // the span.
+            let op = || spec::operation(operation_id);
             tracing::info_span!(
                 "pinelabs.call",
                 operation = operation_id,
-                http.method = op.map_or("", |op| op.method),
-                http.route = op.map_or("", |op| op.path),
-                request_id = request_id.as_str(),
+                http.method = op().map_or("", |op| op.method),
+                http.route = op().map_or("", |op| op.path),
+                request_id = self.outcome().request_id.as_deref().unwrap_or_default(),
                 http.status_code = field::Empty,
                 attempts = field::Empty,
                 latency_ms = field::Empty,
