@@ -578,12 +578,18 @@ mod tests {
         );
     }
 
-    #[test]
-    fn tokens_go_stale_before_expiry() {
+    /// An hour-long token is fresh until 60 s before it expires, stale
+    /// after (paused clock).
+    #[tokio::test(start_paused = true)]
+    async fn tokens_go_stale_within_the_margin_before_expiry() {
         assert!(AccessToken::new("t").is_fresh());
-        assert!(AccessToken::expiring_in("t", Duration::from_secs(3600)).is_fresh());
-        // Within the 60 s margin: stale already.
-        assert!(!AccessToken::expiring_in("t", Duration::ZERO).is_fresh());
+        let token = AccessToken::expiring_in("t", Duration::from_secs(3600));
+        // The documented margin is 60 s (written out, not REFRESH_MARGIN, so
+        // that a changed margin fails here).
+        tokio::time::advance(Duration::from_secs(3539)).await;
+        assert!(token.is_fresh(), "61 s before expiry");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert!(!token.is_fresh(), "59 s before expiry: inside the margin");
         assert!(!format!("{:?}", AccessToken::new("visible?")).contains("visible?"));
     }
 }

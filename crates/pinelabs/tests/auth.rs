@@ -147,33 +147,50 @@ async fn token_is_cached_and_refreshed_when_it_expires() {
     assert_eq!(header(last, "authorization"), "Bearer tok-2");
 }
 
-#[tokio::test]
-async fn a_token_is_replaced_before_its_expires_at() {
-    let server = MockServer::start().await;
-    let soon = (chrono::Utc::now() + chrono::Duration::seconds(150)).to_rfc3339();
-    // 150 s left: fresh (refresh at 90 s). With 30 s left it would be stale.
-    let issued = token_endpoint(&server, json!({"expires_at": soon}), Duration::ZERO).await;
-    list_ok_for(&server, "tok-1").await;
-    let client = cc_client(&server);
-    client.list_tokens(CUSTOMER).await.expect("first");
-    client.list_tokens(CUSTOMER).await.expect("second");
-    assert_eq!(issued.load(Ordering::SeqCst), 1);
-
-    let server = MockServer::start().await;
-    let too_soon = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
-    let issued = token_endpoint(&server, json!({"expires_at": too_soon}), Duration::ZERO).await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(list_200(), "application/json"))
-        .mount(&server)
-        .await;
-    let client = cc_client(&server);
-    client.list_tokens(CUSTOMER).await.expect("first");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    client.list_tokens(CUSTOMER).await.expect("second");
+/// A token living an hour is used until `REFRESH_MARGIN` before it
+/// expires and replaced inside that margin, while it would still be valid:
+/// with no margin the second fetch would not happen. Paused clock; the
+/// sandbox runs on the same runtime.
+#[tokio::test(start_paused = true)]
+async fn a_token_is_replaced_within_the_margin_before_it_expires() {
+    use pinelabs::auth::TOKEN_PATH;
+    use pinelabs_sandbox::{SEED_CUSTOMER_ID, Sandbox, SandboxConfig, TokenShape};
+    let lifetime = Duration::from_secs(3600);
+    let config = SandboxConfig {
+        token_ttl: lifetime,
+        token_shape: TokenShape::ExpiresIn,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start_with(config, ([127, 0, 0, 1], 0).into())
+        .await
+        .expect("sandbox");
+    let client = Client::builder()
+        .base_url(sandbox.base_url())
+        .client_credentials(
+            pinelabs_sandbox::SANDBOX_CLIENT_ID,
+            pinelabs_sandbox::SANDBOX_CLIENT_SECRET,
+        )
+        .build()
+        .expect("config");
+    let fetches = || {
+        sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.path == TOKEN_PATH)
+            .count()
+    };
+    client.list_tokens(SEED_CUSTOMER_ID).await.expect("first");
+    assert_eq!(fetches(), 1);
+    // The documented margin is 60 s: fresh at 3539 s, replaced at 3541 s.
+    tokio::time::advance(Duration::from_secs(3539)).await;
+    client.list_tokens(SEED_CUSTOMER_ID).await.expect("second");
+    assert_eq!(fetches(), 1, "fresh until the margin");
+    tokio::time::advance(Duration::from_secs(2)).await;
+    client.list_tokens(SEED_CUSTOMER_ID).await.expect("third");
     assert_eq!(
-        issued.load(Ordering::SeqCst),
+        fetches(),
         2,
-        "an expired token is never sent"
+        "replaced inside the margin, before it expires"
     );
 }
 
