@@ -240,7 +240,7 @@ pub(crate) fn decode_with_path<T: DeserializeOwned>(
 
 /// A JSON path such as `tokens[0].is_compliant`; `.` for the root. Keys that
 /// would be ambiguous in dotted form (empty, or with `.`, `[`, `]` or `"`)
-/// are written `["key"]`.
+/// are written `["key"]`, the key as a JSON string.
 fn render_path(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
@@ -249,7 +249,9 @@ fn render_path(path: &serde_path_to_error::Path) -> String {
             Segment::Seq { index } => out.push_str(&format!("[{index}]")),
             Segment::Map { key } | Segment::Enum { variant: key } => {
                 if key.is_empty() || key.contains(['.', '[', ']', '"']) {
-                    out.push_str(&format!("[{key:?}]"));
+                    // JSON string syntax: the key exactly as it is in the body.
+                    let quoted = serde_json::to_string(key).unwrap_or_else(|_| format!("{key:?}"));
+                    out.push_str(&format!("[{quoted}]"));
                 } else {
                     if !out.is_empty() {
                         out.push('.');
