@@ -476,6 +476,14 @@ impl Middleware for Transport {
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         Box::pin(async move {
             let call = CallState::current(self.timeouts.total);
+            if call.outcome().request_id.is_none() {
+                // Outside `Client::call`, `prepare` had a state of its own.
+                call.outcome().request_id = request
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+            }
             let span = call.span(operation_id);
             let sent = self.execute_with(&call, client, request, operation_id);
             // Entering a span on every poll costs even when nobody listens.

@@ -313,3 +313,64 @@ async fn a_shared_reqwest_client_is_used_with_our_headers_on_top() {
     assert_eq!(header(sent, "user-agent"), "checkout-service/2.1");
     assert_eq!(header(sent, "authorization"), format!("Bearer {BEARER}"));
 }
+
+/// `client.api()`: the generated client goes through the same middleware
+/// (bearer, Request-ID and Request-Timestamp filled in, a caller's own
+/// Request-ID kept) and its errors convert with `?`.
+#[tokio::test]
+async fn the_generated_client_goes_through_the_middleware_and_its_errors_convert() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(LIST_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(list_200(), "application/json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/customer/nobody/tokens"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(error_body("NOT_FOUND")))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let list = client
+        .api()
+        .list_customer_tokens()
+        .customer_id(CUSTOMER)
+        .send()
+        .await
+        .expect("listed")
+        .into_inner();
+    assert_eq!(list.customer_id, CUSTOMER);
+    client
+        .api()
+        .list_customer_tokens()
+        .customer_id(CUSTOMER)
+        .request_id("caller-chosen-1")
+        .send()
+        .await
+        .expect("listed");
+    let sent = requests(&server).await;
+    assert_eq!(
+        header(&sent[0], "authorization"),
+        format!("Bearer {BEARER}")
+    );
+    assert_eq!(
+        header(&sent[0], "request-id").len(),
+        36,
+        "a UUID is filled in"
+    );
+    assert!(header(&sent[0], "request-timestamp").ends_with('Z'));
+    assert_eq!(header(&sent[1], "request-id"), "caller-chosen-1");
+
+    async fn missing(client: &pinelabs::Client) -> pinelabs::Result<()> {
+        client
+            .api()
+            .list_customer_tokens()
+            .customer_id("nobody")
+            .send()
+            .await?;
+        Ok(())
+    }
+    let err = missing(&client).await.expect_err("404");
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(err.code(), Some("NOT_FOUND"));
+}
