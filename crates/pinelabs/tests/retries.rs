@@ -282,3 +282,35 @@ async fn no_retry_sleeps_past_the_deadline() {
     );
     assert_eq!(requests(&server).await.len(), 1);
 }
+
+/// Retry safety follows the method unless the client overrides it for an
+/// operationId: a delete marked idempotent is retried after a 500.
+#[tokio::test]
+async fn an_idempotency_override_makes_a_delete_retryable_like_a_get() {
+    let server = failing_then_ok(500, 1, delete_200()).await;
+    let client = builder(&server)
+        .idempotent("delete_customer_token", true)
+        .build()
+        .expect("a known operationId");
+    client
+        .delete_token(CUSTOMER, TOKEN, &DeleteToken::new("del-ref-001"))
+        .await
+        .expect("retried to success");
+    assert_eq!(requests(&server).await.len(), 2);
+
+    let unknown = Client::builder()
+        .access_token("t")
+        .idempotent("no_such_operation", true)
+        .build()
+        .expect_err("not in the spec");
+    assert!(
+        matches!(
+            unknown,
+            Error::InvalidInput {
+                field: "idempotent",
+                ..
+            }
+        ),
+        "{unknown:?}"
+    );
+}
