@@ -2,9 +2,10 @@
 //! last release.
 //!
 //! The baseline is the newest release in `CHANGELOG.md`: its heading gives
-//! the version (`## [0.1.0] - 2026-11-22`) and a line `Baseline commit:
-//! `<sha>`` the commit (tags may be missing from a fresh clone, so the file
-//! is the record). `--baseline-rev REV` overrides the commit.
+//! the version (`## [0.1.0] - 2026-11-22`) and a line
+//! ``Baseline commit: `SHA` `` the commit (tags may be missing from a fresh
+//! clone, so the file is the record). `--baseline-rev REV` overrides the
+//! commit.
 //!
 //! The verdict is the bump services need:
 //!
@@ -120,7 +121,7 @@ pub fn last_release(changelog: &str) -> anyhow::Result<Release> {
             break;
         }
     }
-    bail!("CHANGELOG.md's newest release has no `Baseline commit: `<sha>`` line")
+    bail!("CHANGELOG.md's newest release has no line ``Baseline commit: `SHA` ``")
 }
 
 /// The allowed level of going from `baseline` to `current` (`x.y.z`).
