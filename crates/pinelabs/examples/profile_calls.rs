@@ -29,6 +29,23 @@ fn main() {
     let n: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1000);
     let rt = runtime();
     let cl = clients(&rt);
+    if which == "sizes" {
+        let w = cl.wrapper.list_tokens(CUSTOMER);
+        let h = cl.hand.list_tokens(CUSTOMER);
+        let g = cl
+            .wrapper
+            .api()
+            .list_customer_tokens()
+            .customer_id(CUSTOMER)
+            .send();
+        println!(
+            "future sizes: wrapper {} B, generated send {} B, hand-written {} B",
+            std::mem::size_of_val(&w),
+            std::mem::size_of_val(&g),
+            std::mem::size_of_val(&h)
+        );
+        return;
+    }
     if which == "interleaved" {
         return interleaved(&rt, &cl, n, 1);
     }

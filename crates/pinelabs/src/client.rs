@@ -2,6 +2,7 @@
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
+use futures_util::FutureExt;
 use pinelabs_api::{
     ResponseValue,
     hooks::Hooks,
@@ -141,24 +142,30 @@ impl Client {
     /// everything the call saw: the `Request-ID`, the total deadline, why no
     /// token could be had, the body of an undocumented status, the JSON path
     /// of a decode failure.
-    pub async fn call<T: DeserializeOwned>(
-        &self,
-        request: impl Future<Output = std::result::Result<ResponseValue<T>, ApiError>>,
-    ) -> Result<T> {
+    pub fn call<'a, T: DeserializeOwned + 'a>(
+        &'a self,
+        request: impl Future<Output = std::result::Result<ResponseValue<T>, ApiError>> + 'a,
+    ) -> impl Future<Output = Result<T>> + 'a {
         let timeouts = self.shared.transport.timeouts;
         let call = CallState::new(timeouts.total);
-        let result = match call.scope(request).await {
-            Ok(value) => Ok(value.into_inner()),
-            Err(e) => Err(map_with_body::<T>(e, Context::of(&call, timeouts)).await),
-        };
-        if let Some(span) = call.close_span() {
-            let _entered = span.enter();
-            match &result {
-                Ok(_) => tracing::debug!("pinelabs call succeeded"),
-                Err(e) => tracing::warn!(error = %e, "pinelabs call failed"),
+        // The request future is moved once, into the scope, and `then`
+        // stores it and the continuation in the same place (an async block
+        // awaiting it would hold two copies); the error mapping (the rare
+        // path) is boxed so that it adds nothing to every call's future.
+        call.scope(request).then(move |result| async move {
+            let result = match result {
+                Ok(value) => Ok(value.into_inner()),
+                Err(e) => Err(Box::pin(map_with_body::<T>(e, Context::of(&call, timeouts))).await),
+            };
+            if let Some(span) = call.close_span() {
+                let _entered = span.enter();
+                match &result {
+                    Ok(_) => tracing::debug!("pinelabs call succeeded"),
+                    Err(e) => tracing::warn!(error = %e, "pinelabs call failed"),
+                }
             }
-        }
-        result
+            result
+        })
     }
 
     /// Every token saved for `customer_id`.

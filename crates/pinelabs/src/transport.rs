@@ -111,9 +111,12 @@ impl CallState {
             .unwrap_or_else(|_| Self::new(total))
     }
 
-    /// Runs `future` with this state as the current call's.
-    pub(crate) async fn scope<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
-        CALL.scope(self.clone(), future).await
+    /// `future`, run with this state as the current call's.
+    pub(crate) fn scope<F: Future>(
+        self: &Arc<Self>,
+        future: F,
+    ) -> impl Future<Output = F::Output> + use<F> {
+        CALL.scope(self.clone(), future)
     }
 
     pub(crate) fn outcome(&self) -> MutexGuard<'_, Outcome> {
