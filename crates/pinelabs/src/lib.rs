@@ -58,6 +58,8 @@
 //! * `thiserror`: the one error type. `secrecy`: secrets that do not print.
 //! * `tokio`: timers, the single-flight refresh lock. `tracing`: spans.
 //! * `uuid`: `Request-ID`s. `chrono`: timestamps (already in the generated types).
+//! * `futures-util`: `FutureExt::then`, so that a call's future holds the
+//!   request future once (see `BENCHMARKS.md`).
 //! * `fastrand`: backoff jitter, no need for a CSPRNG. `httpdate`: `Retry-After`
 //!   dates. `serde_path_to_error`: the JSON path of a decode failure. `url`:
 //!   base-URL checks.
