@@ -16,6 +16,10 @@
 //!   is sent;
 //! * **one error type** ([`Error`]) that says what failed and what to do, and
 //!   carries the `Request-ID` to quote to support;
+//! * **every operation of the spec** through [`Client::api`] (the generated
+//!   client, built once) with the same middleware, present operations and
+//!   future ones alike; [`Client::call`] maps their errors with the call's
+//!   full context;
 //! * **tracing**: one `pinelabs.call` span per call with the operation, path
 //!   template, status, attempts, latency and request id, never a secret or a
 //!   body.
