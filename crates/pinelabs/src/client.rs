@@ -147,6 +147,7 @@ impl Client {
         request: impl Future<Output = std::result::Result<ResponseValue<T>, ApiError>> + 'a,
     ) -> impl Future<Output = Result<T>> + 'a {
         let timeouts = self.shared.transport.timeouts;
+        let max_body = self.shared.transport.max_response_bytes;
         let call = CallState::new(timeouts.total);
         // The request future is moved once, into the scope, and `then`
         // stores it and the continuation in the same place (an async block
@@ -155,7 +156,10 @@ impl Client {
         call.scope(request).then(move |result| async move {
             let result = match result {
                 Ok(value) => Ok(value.into_inner()),
-                Err(e) => Err(Box::pin(map_with_body::<T>(e, Context::of(&call, timeouts))).await),
+                Err(e) => {
+                    let cx = Context::of(&call, timeouts, max_body);
+                    Err(Box::pin(map_with_body::<T>(e, cx)).await)
+                }
             };
             if let Some(span) = call.close_span() {
                 let _entered = span.enter();
@@ -282,6 +286,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
     idempotency: BTreeMap<String, bool>,
+    max_response_bytes: Option<usize>,
 }
 
 impl ClientBuilder {
@@ -375,6 +380,15 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes of a response body the client reads (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES), 4 MiB).
+    /// A larger or endless body ends the call with
+    /// [`Error::ResponseTooLarge`] after at most this many bytes are held.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
     /// Checks the configuration and builds the client. Nothing is sent.
     pub fn build(self) -> Result<Client> {
         let base_url = self.environment.base_url()?;
@@ -425,6 +439,9 @@ impl ClientBuilder {
             timeouts: self.timeouts,
             user_agent,
             idempotency: self.idempotency,
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(crate::config::DEFAULT_MAX_RESPONSE_BYTES),
         });
         let api =
             pinelabs_api::Client::new_with_client(&base_url, http, Hooks::new(transport.clone()));

@@ -20,6 +20,10 @@ pub const RETRYABLE_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
 /// delete `POST`) is retried.
 pub const REFUSED_STATUSES: &[u16] = &[429, 503];
 
+/// The default [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes):
+/// 4 MiB, about 2,000 tokens in one list.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
 /// Which Pine Labs Online deployment to talk to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]

@@ -125,6 +125,21 @@ pub enum Error {
         request_id: Option<String>,
     },
 
+    /// The response body was larger than the client's limit
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)),
+    /// or endless: reading stopped at the limit.
+    #[error(
+        "Pine Labs' answer is larger than the {limit}-byte limit; raise max_response_bytes if such answers are expected{rid}",
+        rid = rid(request_id)
+    )]
+    #[non_exhaustive]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+        /// The `Request-ID` of the call.
+        request_id: Option<String>,
+    },
+
     /// An input was rejected before anything was sent.
     #[error("invalid {field}: {rule}. Nothing was sent; correct the input")]
     #[non_exhaustive]
@@ -167,7 +182,9 @@ impl Error {
             Error::Api { status, .. } => crate::RETRYABLE_STATUSES.contains(status),
             Error::Timeout { .. } | Error::Transport { .. } => true,
             Error::Auth { status, .. } => status.is_none_or(|s| s >= 500),
-            Error::Decode { .. } | Error::InvalidInput { .. } => false,
+            Error::Decode { .. } | Error::InvalidInput { .. } | Error::ResponseTooLarge { .. } => {
+                false
+            }
         }
     }
 
@@ -177,6 +194,7 @@ impl Error {
             Error::Api { request_id, .. }
             | Error::Timeout { request_id, .. }
             | Error::Transport { request_id, .. }
+            | Error::ResponseTooLarge { request_id, .. }
             | Error::Decode { request_id, .. } => request_id.as_deref(),
             Error::Auth { .. } | Error::InvalidInput { .. } => None,
         }
@@ -208,11 +226,16 @@ pub(crate) struct Context {
     token: Option<crate::auth::AccessToken>,
     deadline_hit: bool,
     timeouts: crate::Timeouts,
+    max_response_bytes: usize,
 }
 
 impl Context {
     /// Takes what `call` recorded.
-    pub(crate) fn of(call: &CallState, timeouts: crate::Timeouts) -> Self {
+    pub(crate) fn of(
+        call: &CallState,
+        timeouts: crate::Timeouts,
+        max_response_bytes: usize,
+    ) -> Self {
         let mut outcome = call.outcome();
         Self {
             request_id: outcome.request_id.clone(),
@@ -222,6 +245,7 @@ impl Context {
             token: outcome.token.clone(),
             deadline_hit: outcome.deadline_hit,
             timeouts,
+            max_response_bytes,
         }
     }
 
@@ -235,8 +259,24 @@ impl Context {
 /// undocumented status carries no body excerpt.
 impl From<ApiError> for Error {
     fn from(error: ApiError) -> Self {
-        map(error, Context::default())
+        let cx = Context {
+            max_response_bytes: crate::DEFAULT_MAX_RESPONSE_BYTES,
+            ..Context::default()
+        };
+        map(error, cx)
     }
+}
+
+/// Whether `error` comes from the body limit (`http_body_util::Limited`).
+fn is_body_limit(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// The full mapping, with the call's context: reads the body of an
@@ -336,7 +376,12 @@ fn map(error: ApiError, mut cx: Context) -> Error {
         pinelabs_api::Error::CommunicationError(e)
         | pinelabs_api::Error::ResponseBodyError(e)
         | pinelabs_api::Error::InvalidUpgrade(e) => {
-            if e.is_timeout() {
+            if is_body_limit(&e) {
+                Error::ResponseTooLarge {
+                    limit: cx.max_response_bytes,
+                    request_id: cx.request_id,
+                }
+            } else if e.is_timeout() {
                 Error::Timeout {
                     after: cx.timeouts.attempt,
                     request_id: cx.request_id,

@@ -79,8 +79,8 @@ pub mod validate;
 
 pub use client::{Client, ClientBuilder, DeleteToken, USER_AGENT, decode_json};
 pub use config::{
-    Environment, PRODUCTION_BASE_URL, REFUSED_STATUSES, RETRYABLE_STATUSES, RetryPolicy, Timeouts,
-    UAT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES, Environment, PRODUCTION_BASE_URL, REFUSED_STATUSES,
+    RETRYABLE_STATUSES, RetryPolicy, Timeouts, UAT_BASE_URL,
 };
 pub use error::{ApiError, Error, Result};
 pub use transport::{REQUEST_ID_HEADER, REQUEST_TIMESTAMP_HEADER};

@@ -220,6 +220,22 @@ pub(crate) struct Transport {
     pub user_agent: HeaderValue,
     /// Retry safety by operationId, where the method's default is wrong.
     pub idempotency: BTreeMap<String, bool>,
+    /// The most bytes of a response body that are read.
+    pub max_response_bytes: usize,
+}
+
+/// `response`, whose body fails with `LengthLimitError` past `limit` bytes
+/// instead of being read to the end. A body whose `Content-Length` is
+/// within the limit is left as it is (hyper reads no more than that).
+fn cap_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    let declared = response.content_length();
+    if declared.is_some_and(|len| len <= limit as u64) {
+        return response;
+    }
+    let response: http::Response<reqwest::Body> = response.into();
+    let (parts, body) = response.into_parts();
+    let limited = reqwest::Body::wrap(http_body_util::Limited::new(body, limit));
+    reqwest::Response::from(http::Response::from_parts(parts, limited))
 }
 
 /// What one attempt ended with, for the decision that follows.
@@ -496,7 +512,7 @@ impl Middleware for Transport {
                 tracing::Instrument::instrument(sent, span).await
             };
             call.close_span();
-            result
+            result.map(|response| cap_body(response, self.max_response_bytes))
         })
     }
 }
@@ -559,6 +575,7 @@ mod tests {
             timeouts: Timeouts::default(),
             user_agent: HeaderValue::from_static("ua"),
             idempotency: BTreeMap::from([("delete_customer_token".to_owned(), true)]),
+            max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
         };
         assert_eq!(
             transport.retry_rule("delete_customer_token", &Method::POST),
