@@ -62,6 +62,7 @@
 //! * `thiserror`: the one error type. `secrecy`: secrets that do not print.
 //! * `tokio`: timers, the single-flight refresh lock. `tracing`: spans.
 //! * `uuid`: `Request-ID`s. `chrono`: timestamps (already in the generated types).
+//! * `http`, `http-body-util`: `Limited`, the response-size cap.
 //! * `futures-util`: `FutureExt::then`, so that a call's future holds the
 //!   request future once (see `BENCHMARKS.md`).
 //! * `fastrand`: backoff jitter, no need for a CSPRNG. `httpdate`: `Retry-After`
