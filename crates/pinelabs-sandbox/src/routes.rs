@@ -2,7 +2,7 @@
 
 use std::{
     sync::{Arc, Mutex, MutexGuard},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use axum::{
@@ -148,7 +148,7 @@ async fn gate(shared: &Shared, headers: &HeaderMap) -> Result<(), Rejected> {
             .store()
             .issued
             .get(bearer)
-            .is_some_and(|expiry| Instant::now() < *expiry);
+            .is_some_and(|expiry| tokio::time::Instant::now() < *expiry);
     if !valid {
         return Err(error(
             StatusCode::UNAUTHORIZED,
@@ -333,7 +333,7 @@ async fn issue_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
     shared
         .store()
         .issued
-        .insert(token.clone(), Instant::now() + ttl);
+        .insert(token.clone(), tokio::time::Instant::now() + ttl);
     let expires_at = (chrono::Utc::now()
         + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(1)))
     .format("%Y-%m-%dT%H:%M:%S%.6fZ")

@@ -2,7 +2,7 @@
 
 use std::{
     collections::{BTreeMap, HashMap, VecDeque},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use pinelabs_api::types::{
@@ -71,7 +71,7 @@ pub(crate) struct Store {
     /// Answers to deletes, by `merchant_unique_reference`.
     pub deletes: HashMap<String, DeletedToken>,
     /// Issued access tokens and when they expire.
-    pub issued: HashMap<String, Instant>,
+    pub issued: HashMap<String, tokio::time::Instant>,
     pub faults: VecDeque<Fault>,
     pub latency: Duration,
     pub log: Vec<LoggedRequest>,

@@ -172,7 +172,9 @@ async fn auth_is_required_and_checked() {
     assert_nothing_deleted(&sandbox);
 }
 
-#[tokio::test]
+/// Paused clock: a token is valid just before its 300 ms TTL and refused
+/// after it, whatever the machine's load.
+#[tokio::test(start_paused = true)]
 async fn the_token_endpoint_issues_expiring_tokens_in_each_shape() {
     for shape in [
         TokenShape::ExpiresAt,
@@ -216,7 +218,18 @@ async fn the_token_endpoint_issues_expiring_tokens_in_each_shape() {
         )
         .await;
         assert_eq!(ok.status, 200);
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        tokio::time::advance(Duration::from_millis(299)).await;
+        let still = call(
+            &sandbox,
+            "GET",
+            LIST_ROUTE,
+            &[SEED_CUSTOMER_ID],
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(still.status, 200, "valid until its TTL");
+        tokio::time::advance(Duration::from_millis(2)).await;
         let expired = call(
             &sandbox,
             "GET",

@@ -67,21 +67,43 @@ async fn get_retries_503_honouring_retry_after_then_succeeds_with_the_same_reque
     );
 }
 
-#[tokio::test]
+/// A `Retry-After: 3600` is capped at `max_retry_after` (50 ms): the
+/// retry comes 50 ms later on the paused clock.
+#[tokio::test(start_paused = true)]
 async fn retry_after_is_capped() {
-    let limited = ResponseTemplate::new(429)
-        .insert_header("retry-after", "3600")
-        .set_body_json(error_body("PAYMENT_RATE_LIMIT"));
-    let server = fail_then_ok(limited, 1, list_200()).await;
+    let (sandbox, client) =
+        paused_sandbox(Duration::from_secs(30), Duration::from_millis(50)).await;
+    sandbox.inject_faults(1, pinelabs_sandbox::Fault::status(429).retry_after(3600));
+    let started = tokio::time::Instant::now();
+    client
+        .list_tokens(pinelabs_sandbox::SEED_CUSTOMER_ID)
+        .await
+        .expect("retried");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(50) && took < Duration::from_millis(60),
+        "took {took:?}"
+    );
+    assert_eq!(sandbox.requests().len(), 2);
+}
+
+/// A sandbox on this test's runtime (so its latency and faults run on the
+/// paused clock) and a client for it: 200 ms attempts, `total` per call,
+/// `Retry-After` capped at `max_retry_after`.
+async fn paused_sandbox(
+    total: Duration,
+    max_retry_after: Duration,
+) -> (pinelabs_sandbox::Sandbox, Client) {
+    let sandbox = pinelabs_sandbox::Sandbox::start().await.expect("sandbox");
     let client = Client::builder()
-        .base_url(server.uri())
-        .access_token(BEARER)
-        .retry_policy(fast_retries().with_max_retry_after(Duration::from_millis(50)))
+        .base_url(sandbox.base_url())
+        .access_token(sandbox.access_token())
+        .retry_policy(fast_retries().with_max_retry_after(max_retry_after))
+        .attempt_timeout(Duration::from_millis(200))
+        .timeout(total)
         .build()
         .expect("config");
-    let started = Instant::now();
-    client.list_tokens(CUSTOMER).await.expect("retried");
-    assert!(started.elapsed() < Duration::from_secs(5));
+    (sandbox, client)
 }
 
 #[tokio::test]
@@ -175,15 +197,25 @@ async fn slow_server(body: &str, total: Duration) -> (MockServer, Client) {
     (server, client)
 }
 
-#[tokio::test]
-async fn a_slow_server_gives_error_timeout_within_the_bound() {
-    let (_server, client) = slow_server(list_200(), Duration::from_millis(500)).await;
-    let started = Instant::now();
-    let err = client.list_tokens(CUSTOMER).await.expect_err("too slow");
+/// A server slower than every attempt: the call ends as `Error::Timeout`
+/// at its 500 ms deadline (paused clock: exactly, not "about").
+#[tokio::test(start_paused = true)]
+async fn a_slow_server_gives_error_timeout_at_the_deadline() {
+    let (sandbox, client) =
+        paused_sandbox(Duration::from_millis(500), Duration::from_secs(5)).await;
+    sandbox.set_latency(Duration::from_secs(10));
+    let started = tokio::time::Instant::now();
+    let err = client
+        .list_tokens(pinelabs_sandbox::SEED_CUSTOMER_ID)
+        .await
+        .expect_err("too slow");
     let took = started.elapsed();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(err.is_retryable());
-    assert!(took < Duration::from_millis(1500), "took {took:?}");
+    assert!(
+        took >= Duration::from_millis(500) && took < Duration::from_millis(510),
+        "took {took:?}"
+    );
     assert!(err.request_id().is_some());
 }
 
@@ -237,50 +269,43 @@ impl pinelabs::auth::TokenProvider for Hanging {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_hanging_token_provider_is_bounded_by_the_total_timeout() {
-    let server = MockServer::start().await;
     let client = Client::builder()
-        .base_url(server.uri())
+        .base_url("http://127.0.0.1:9")
         .credentials(pinelabs::auth::Credentials::provider(std::sync::Arc::new(
             Hanging,
         )))
         .timeout(Duration::from_millis(300))
         .build()
         .expect("config");
-    let started = Instant::now();
+    let started = tokio::time::Instant::now();
     let err = client.list_tokens(CUSTOMER).await.expect_err("no token");
     assert!(
         matches!(err, Error::Timeout { after, .. } if after == Duration::from_millis(300)),
         "{err:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(2));
-    assert!(requests(&server).await.is_empty());
+    assert_eq!(started.elapsed(), Duration::from_millis(300));
 }
 
-#[tokio::test]
+/// A `Retry-After` longer than the time left is not slept: the 503 is the
+/// answer, at once (paused clock).
+#[tokio::test(start_paused = true)]
 async fn no_retry_sleeps_past_the_deadline() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(503)
-                .insert_header("retry-after", "3")
-                .set_body_json(error_body("SERVICE_UNAVAILABLE")),
-        )
-        .mount(&server)
-        .await;
-    let client = builder(&server)
-        .timeout(Duration::from_secs(1))
-        .build()
-        .expect("config");
-    let started = Instant::now();
-    let err = client.list_tokens(CUSTOMER).await.expect_err("503");
+    let (sandbox, client) = paused_sandbox(Duration::from_secs(1), Duration::from_secs(5)).await;
+    sandbox.inject_faults(1, pinelabs_sandbox::Fault::status(503).retry_after(3));
+    let started = tokio::time::Instant::now();
+    let err = client
+        .list_tokens(pinelabs_sandbox::SEED_CUSTOMER_ID)
+        .await
+        .expect_err("503");
     assert_eq!(err.status(), Some(503));
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
+    assert_eq!(
+        started.elapsed(),
+        Duration::ZERO,
         "returned the 503 instead of sleeping 3 s"
     );
-    assert_eq!(requests(&server).await.len(), 1);
+    assert_eq!(sandbox.requests().len(), 1);
 }
 
 /// Retry safety follows the method unless the client overrides it for an
