@@ -21,16 +21,23 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
 
-    /// Start the embedded sandbox in-process and point the client at it.
-    #[arg(long, global = true)]
+    /// Start the embedded sandbox in-process and point the client at it
+    /// (not with --env or --base-url).
+    #[arg(long, global = true, conflicts_with_all = ["env", "base_url"])]
     pub sandbox: bool,
 
     /// Print responses as JSON on stdout.
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Limit on each call, retries included.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
+    /// Limit on each call, retries included (at least 1).
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
     pub timeout: u64,
 
     /// What to do.

@@ -164,7 +164,7 @@ fn client(cli: &Cli, sandbox: Option<&Sandbox>) -> Result<Client, Failure> {
             (environment, credentials_from_env()?)
         }
     };
-    let total = Duration::from_secs(cli.timeout.max(1));
+    let total = Duration::from_secs(cli.timeout);
     Ok(Client::builder()
         .environment(environment)
         .credentials(credentials)

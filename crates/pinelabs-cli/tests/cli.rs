@@ -271,15 +271,24 @@ fn usage_errors_exit_2() {
     assert!(stderr.contains("KEY=VALUE"), "{stderr}");
     let (code, _, _) = run(pinelabs().args(["tokens", "frobnicate"]));
     assert_eq!(code, 2);
-    let (code, _, stderr) = run(pinelabs().args([
-        "--base-url",
-        "http://pine.example",
-        "--sandbox",
-        "tokens",
-        "list",
-        "c",
-    ]));
-    assert_eq!(code, 1, "--sandbox wins; unknown customer: {stderr}");
+    // --sandbox cannot be combined with a target of its own, and a zero
+    // timeout is refused, not silently raised.
+    for args in [
+        &[
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--sandbox",
+            "tokens",
+            "list",
+            "c",
+        ][..],
+        &["--env", "production", "--sandbox", "tokens", "list", "c"],
+        &["--sandbox", "--timeout", "0", "tokens", "list", "c"],
+    ] {
+        let (code, _, stderr) = run(pinelabs().args(args));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("--"), "{args:?} names the option: {stderr}");
+    }
 }
 
 #[test]
@@ -360,38 +369,51 @@ async fn timeout_exits_3() {
     );
 }
 
+/// A child process killed when dropped, so a failing test leaks nothing.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn standalone_sandbox_serves_until_killed() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let mut child = pinelabs()
-        .args(["sandbox", "--port", &port.to_string()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut first = String::new();
-    // Keep the reader (the pipe) open while the sandbox runs.
-    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
-    reader.read_line(&mut first).expect("read");
-    assert!(
-        first.contains(&format!("http://127.0.0.1:{port}")),
-        "{first}"
+    // Port 0: the sandbox binds a free port itself and prints its URL (no
+    // bind-then-drop race).
+    let mut child = KillOnDrop(
+        pinelabs()
+            .args(["sandbox", "--port", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn"),
     );
+    let stdout = child.0.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    // The pipe stays open in this thread while the sandbox runs.
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut first = String::new();
+        let _ = reader.read_line(&mut first);
+        let _ = tx.send(first);
+        let mut rest = String::new();
+        while reader.read_line(&mut rest).is_ok_and(|n| n > 0) {}
+    });
+    let first = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the sandbox prints its URL");
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .trim_end_matches(['.', ','])
+        .to_owned();
     let (code, stdout, stderr) = run(pinelabs()
         .env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
-        .args([
-            "--base-url",
-            &format!("http://127.0.0.1:{port}"),
-            "tokens",
-            "list",
-            SEED_CUSTOMER_ID,
-        ]));
-    child.kill().expect("kill");
-    let _ = child.wait();
-    drop(reader);
+        .args(["--base-url", &url, "tokens", "list", SEED_CUSTOMER_ID]));
+    drop(child);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains(SEED_TOKEN_ID));
 }

@@ -236,12 +236,11 @@ async fn a_slow_delete_times_out_without_being_resent() {
 
 #[tokio::test]
 async fn connection_refused_is_a_retryable_transport_error() {
-    // Bind then drop a listener to get a loopback port nobody listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    // A socket bound but never listening: the port stays ours for the whole
+    // test (no bind-then-drop race) and refuses every connection.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(([127, 0, 0, 1], 0).into()).expect("bind");
+    let port = socket.local_addr().expect("addr").port();
     let client = Client::builder()
         .base_url(format!("http://127.0.0.1:{port}"))
         .access_token(BEARER)
@@ -255,6 +254,7 @@ async fn connection_refused_is_a_retryable_transport_error() {
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
     assert!(err.to_string().contains("could not reach Pine Labs"));
+    drop(socket);
 }
 
 /// A token source that never answers.
