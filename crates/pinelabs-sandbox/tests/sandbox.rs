@@ -208,38 +208,23 @@ async fn the_token_endpoint_issues_expiring_tokens_in_each_shape() {
                     .is_some_and(|s| s.len() == "2024-06-28T13:26:06.909140Z".len())
             ),
         }
-        let ok = call(
-            &sandbox,
-            "GET",
-            LIST_ROUTE,
-            &[SEED_CUSTOMER_ID],
-            Some(&token),
-            None,
-        )
-        .await;
-        assert_eq!(ok.status, 200);
+        let status_with_token = async || {
+            let answer = call(
+                &sandbox,
+                "GET",
+                LIST_ROUTE,
+                &[SEED_CUSTOMER_ID],
+                Some(&token),
+                None,
+            )
+            .await;
+            answer.status
+        };
+        assert_eq!(status_with_token().await, 200);
         tokio::time::advance(Duration::from_millis(299)).await;
-        let still = call(
-            &sandbox,
-            "GET",
-            LIST_ROUTE,
-            &[SEED_CUSTOMER_ID],
-            Some(&token),
-            None,
-        )
-        .await;
-        assert_eq!(still.status, 200, "valid until its TTL");
+        assert_eq!(status_with_token().await, 200, "valid until its TTL");
         tokio::time::advance(Duration::from_millis(2)).await;
-        let expired = call(
-            &sandbox,
-            "GET",
-            LIST_ROUTE,
-            &[SEED_CUSTOMER_ID],
-            Some(&token),
-            None,
-        )
-        .await;
-        assert_eq!(expired.status, 401, "issued tokens expire");
+        assert_eq!(status_with_token().await, 401, "issued tokens expire");
     }
 }
 
