@@ -37,6 +37,9 @@ pub use pinelabs_api::hooks::BoxFuture;
 /// The path of Pine Labs' token endpoint.
 pub const TOKEN_PATH: &str = "/api/auth/v1/token";
 
+/// The most bytes of a token endpoint answer that are read.
+pub const TOKEN_ANSWER_MAX_BYTES: usize = 64 * 1024;
+
 /// How long before its expiry a cached token is replaced.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
@@ -451,11 +454,15 @@ impl ClientCredentials {
                 )
             })?;
         let status = response.status().as_u16();
+        // A token answer is a few hundred bytes: read at most this much.
+        let response = crate::transport::cap_body(response, TOKEN_ANSWER_MAX_BYTES);
         let body = response.bytes().await.map_err(|e| {
-            fail(
-                format!("the token answer could not be read ({e})"),
-                Some(status),
-            )
+            let reason = if crate::error::is_body_limit(&e) {
+                format!("the token answer is larger than {TOKEN_ANSWER_MAX_BYTES} bytes")
+            } else {
+                format!("the token answer could not be read ({e})")
+            };
+            fail(reason, Some(status))
         })?;
         if !(200..300).contains(&status) {
             return Err(fail(

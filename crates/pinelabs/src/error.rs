@@ -134,7 +134,8 @@ pub enum Error {
     )]
     #[non_exhaustive]
     ResponseTooLarge {
-        /// The limit, in bytes.
+        /// The client's limit, in bytes (the default one when the error was
+        /// converted with `Error::from`, outside `Client::call`).
         limit: usize,
         /// The `Request-ID` of the call.
         request_id: Option<String>,
@@ -268,7 +269,7 @@ impl From<ApiError> for Error {
 }
 
 /// Whether `error` comes from the body limit (`http_body_util::Limited`).
-fn is_body_limit(error: &reqwest::Error) -> bool {
+pub(crate) fn is_body_limit(error: &reqwest::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = source {
         if e.is::<http_body_util::LengthLimitError>() {

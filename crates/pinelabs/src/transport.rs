@@ -227,7 +227,7 @@ pub(crate) struct Transport {
 /// `response`, whose body fails with `LengthLimitError` past `limit` bytes
 /// instead of being read to the end. A body whose `Content-Length` is
 /// within the limit is left as it is (hyper reads no more than that).
-fn cap_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+pub(crate) fn cap_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
     let declared = response.content_length();
     if declared.is_some_and(|len| len <= limit as u64) {
         return response;

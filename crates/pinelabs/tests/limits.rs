@@ -121,3 +121,28 @@ async fn an_endless_body_stops_at_the_limit() {
         "the client read on: {written} bytes sent"
     );
 }
+
+/// The token endpoint's answer is capped too: an oversized one is an
+/// `Error::Auth` that says so, not unbounded memory.
+#[tokio::test]
+async fn an_oversized_token_answer_is_an_auth_error() {
+    let server = MockServer::start().await;
+    let huge = format!(
+        r#"{{"access_token": "t", "pad": "{}"}}"#,
+        "x".repeat(pinelabs::auth::TOKEN_ANSWER_MAX_BYTES)
+    );
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
+        .mount(&server)
+        .await;
+    let client = pinelabs::Client::builder()
+        .base_url(server.uri())
+        .client_credentials("id", "secret")
+        .build()
+        .expect("config");
+    let err = client.list_tokens(CUSTOMER).await.expect_err("too large");
+    assert!(
+        matches!(&err, Error::Auth { reason, .. } if reason.contains("larger than")),
+        "{err:?}"
+    );
+}
