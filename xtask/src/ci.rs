@@ -79,7 +79,7 @@ pub fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `cargo xtask load`: the ignored load test, in release mode, with its report.
+/// `cargo xtask load`: the load tests (clean and chaos), in release mode, with their reports.
 pub fn load() -> anyhow::Result<()> {
     cargo(
         &[
@@ -90,7 +90,7 @@ pub fn load() -> anyhow::Result<()> {
             "--test",
             "load",
             "--",
-            "--ignored",
+            "--include-ignored",
             "--nocapture",
         ],
         &[],

@@ -46,10 +46,13 @@
 //! # Why these dependencies
 //! `axum` (HTTP server on tokio, small and well kept), `pinelabs-api` (the
 //! generated types, so the sandbox serialises exactly what the spec says),
-//! `uuid` (issued tokens), `chrono` (timestamps).
+//! `uuid` (issued tokens), `chrono` (timestamps), `fastrand` (the seeded
+//! generator of [`Chaos`]: small, no dependencies), `futures-util` (the
+//! failing body stream of a dropped connection).
 
 #![deny(missing_docs)]
 
+mod chaos;
 mod routes;
 mod store;
 
@@ -62,7 +65,8 @@ use std::{
 use pinelabs_api::types::{CustomerToken, CustomerTokens};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-pub use store::{Fault, LoggedRequest, card_token};
+pub use chaos::Chaos;
+pub use store::{AppliedDelete, Fault, LoggedRequest, card_token};
 
 use routes::Shared;
 use store::{Customer, Store};
@@ -220,6 +224,19 @@ impl Sandbox {
     /// Every API call waits `latency` before answering (for timeout tests).
     pub fn set_latency(&self, latency: Duration) {
         self.shared.store().latency = latency;
+    }
+
+    /// Injects random faults into a share of the API calls from now on
+    /// (`None` stops them). See [`Chaos`].
+    pub fn set_chaos(&self, chaos: Option<Chaos>) {
+        self.shared.store().chaos = chaos.map(chaos::ChaosState::new);
+    }
+
+    /// The ledger: every delete that took effect, oldest first. A replayed
+    /// `merchant_unique_reference` adds nothing, so a token deleted twice
+    /// would appear twice.
+    pub fn applied_deletes(&self) -> Vec<AppliedDelete> {
+        self.shared.store().ledger.clone()
     }
 
     /// Every request received so far, oldest first.

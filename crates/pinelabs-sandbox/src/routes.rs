@@ -38,13 +38,19 @@ impl Shared {
 }
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route("/api/auth/v1/token", post(issue_token))
+    let api = Router::new()
         .route("/api/v1/customer/{customer_id}/tokens", get(list_tokens))
         .route(
             "/api/v1/customer/{customer_id}/tokens/{token_id}/delete",
             post(delete_token),
         )
+        .route_layer(middleware::from_fn_with_state(
+            shared.clone(),
+            crate::chaos::inject,
+        ));
+    Router::new()
+        .route("/api/auth/v1/token", post(issue_token))
+        .merge(api)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), log_request))
         .with_state(shared)
@@ -69,7 +75,12 @@ type Handled = Result<Response, Rejected>;
 
 /// The Pine Labs error body (`ErrorResponse` of the spec; the sandbox's
 /// tests validate every answer against it).
-fn error(status: StatusCode, code: &str, message: impl Into<String>, step: &str) -> Response {
+pub(crate) fn error(
+    status: StatusCode,
+    code: &str,
+    message: impl Into<String>,
+    step: &str,
+) -> Response {
     let body = serde_json::json!({
         "code": code,
         "message": message.into(),
@@ -179,7 +190,7 @@ where
         .map_err(|e| invalid(format!("header {name} is invalid: {e}")))
 }
 
-fn fault_response(fault: &Fault) -> Response {
+pub(crate) fn fault_response(fault: &Fault) -> Response {
     let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let mut response = if fault.html {
         (

@@ -75,6 +75,21 @@ pub(crate) struct Store {
     pub faults: VecDeque<Fault>,
     pub latency: Duration,
     pub log: Vec<LoggedRequest>,
+    pub chaos: Option<crate::chaos::ChaosState>,
+    /// Every delete that took effect, in order.
+    pub ledger: Vec<AppliedDelete>,
+}
+
+/// A delete that took effect (replays of its reference are not listed again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AppliedDelete {
+    /// The customer whose token was deleted.
+    pub customer_id: String,
+    /// The deleted token.
+    pub token_id: String,
+    /// The `merchant_unique_reference` of the request that deleted it.
+    pub reference: String,
 }
 
 /// Why a delete did not happen.
@@ -128,6 +143,11 @@ impl Store {
         customer.tokens.remove(index);
         customer.updated_at = chrono::Utc::now().into();
         self.deletes.insert(reference.to_owned(), answer.clone());
+        self.ledger.push(AppliedDelete {
+            customer_id: customer_id.to_owned(),
+            token_id: token_id.to_owned(),
+            reference: reference.to_owned(),
+        });
         Ok(answer)
     }
 }

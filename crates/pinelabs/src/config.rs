@@ -133,11 +133,13 @@ impl Default for Timeouts {
 /// What is retried depends on whether the operation is idempotent:
 ///
 /// * **idempotent** operations (GET, HEAD, PUT, DELETE, OPTIONS: the list):
-///   connect errors, attempt timeouts, and [`RETRYABLE_STATUSES`];
+///   connect errors, attempt timeouts, connections closed before the answer,
+///   and [`RETRYABLE_STATUSES`];
 /// * **the others** (POST, PATCH: the delete): only where the request
 ///   provably did not take effect: connect errors (nothing reached the
 ///   server) and [`REFUSED_STATUSES`] (the server refused before
-///   processing). A 500, 502, 504 or a timeout may come after the token was
+///   processing). A 500, 502, 504, a timeout or a connection closed before
+///   the answer may come after the token was
 ///   deleted, so those are returned to the caller. Every retry resends the
 ///   same body (so the same `merchant_unique_reference`) and the same
 ///   `Request-ID`.
@@ -145,8 +147,10 @@ impl Default for Timeouts {
 /// The method's rule can be overridden per operation with
 /// [`ClientBuilder::idempotent`](crate::ClientBuilder::idempotent).
 ///
-/// Independently of these attempts, a `401` triggers one token refresh and
-/// one resend when the credentials can be refreshed.
+/// When the credentials can be refreshed, a `401` (nothing was processed)
+/// triggers a token refresh and a resend: the first one of a call on top of
+/// these attempts, a further one (the fresh token was revoked meanwhile) as
+/// one of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {

@@ -205,9 +205,11 @@ impl Retry {
     }
 
     fn error(self, error: &reqwest::Error) -> bool {
-        // A connect error means nothing reached the server; a timeout may
-        // come after the server acted, so only idempotent calls retry it.
-        error.is_connect() || (self == Retry::Idempotent && error.is_timeout())
+        // A connect error means nothing reached the server. A timeout or a
+        // connection closed before the answer may come after the server
+        // acted, so only idempotent calls retry those.
+        error.is_connect()
+            || (self == Retry::Idempotent && (error.is_timeout() || error.is_request()))
     }
 }
 
@@ -379,12 +381,7 @@ impl Transport {
     ) -> Next {
         let status = result.as_ref().ok().map(reqwest::Response::status);
         if status == Some(StatusCode::UNAUTHORIZED) {
-            if state.refreshed || !self.refresh_after_401(call, request).await {
-                return Next::Return;
-            }
-            state.refreshed = true;
-            tracing::debug!("access token refused with 401; resending once with a fresh token");
-            return Next::Resend;
+            return self.after_401(call, request, state).await;
         }
         let retryable = match (result, status) {
             (_, Some(status)) => rule.status(status),
@@ -419,6 +416,29 @@ impl Transport {
             _ => {}
         }
         Next::SleepThenRetry(delay)
+    }
+
+    /// After a 401 (nothing was processed): refresh the token and resend.
+    /// The first refresh of a call is free; a further 401 (the fresh token
+    /// was revoked meanwhile) costs a retry, so a call sends at most
+    /// `max_attempts + 1` times.
+    async fn after_401(
+        &self,
+        call: &CallState,
+        request: &mut reqwest::Request,
+        state: &mut LoopState,
+    ) -> Next {
+        let costs_a_retry = state.refreshed;
+        if costs_a_retry && state.retries + 1 >= self.policy.max_attempts {
+            return Next::Return;
+        }
+        if !self.refresh_after_401(call, request).await {
+            return Next::Return;
+        }
+        state.retries += u32::from(costs_a_retry);
+        state.refreshed = true;
+        tracing::debug!("access token refused with 401; resending with a fresh token");
+        Next::Resend
     }
 
     /// The retry loop: budget, send, record, decide.

@@ -258,7 +258,7 @@ async fn refuse_every_get(server: &MockServer) {
 }
 
 #[tokio::test]
-async fn a_second_401_is_returned_not_looped() {
+async fn repeated_401s_are_bounded_by_the_retry_budget_not_looped() {
     let server = MockServer::start().await;
     let issued = token_endpoint(&server, json!({"expires_in": 3600}), Duration::ZERO).await;
     refuse_every_get(&server).await;
@@ -267,7 +267,20 @@ async fn a_second_401_is_returned_not_looped() {
         .await
         .expect_err("still 401");
     assert_eq!(err.status(), Some(401));
-    assert_eq!(issued.load(Ordering::SeqCst), 2, "one refresh, no more");
+    // The default policy has 3 attempts: the first refresh is free, two
+    // more 401s cost the two retries.
+    let max = pinelabs::RetryPolicy::default().max_attempts as usize;
+    assert_eq!(
+        issued.load(Ordering::SeqCst),
+        max + 1,
+        "first token + refreshes"
+    );
+    let gets = requests(&server)
+        .await
+        .into_iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .count();
+    assert_eq!(gets, max + 1);
 }
 
 #[tokio::test]

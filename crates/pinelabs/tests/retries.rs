@@ -257,6 +257,45 @@ async fn connection_refused_is_a_retryable_transport_error() {
     drop(socket);
 }
 
+#[tokio::test]
+async fn a_dropped_connection_is_retried_for_a_get_but_not_for_a_delete() {
+    let sandbox = pinelabs_sandbox::Sandbox::start().await.expect("sandbox");
+    // Every answer is dropped after the sandbox handled the call.
+    sandbox.set_chaos(Some(pinelabs_sandbox::Chaos::new(1).dropped(1.0)));
+    let client = Client::builder()
+        .base_url(sandbox.base_url())
+        .access_token(sandbox.access_token())
+        .retry_policy(fast_retries())
+        .build()
+        .expect("config");
+    let attempts = fast_retries().max_attempts as usize;
+    let err = client
+        .list_tokens(pinelabs_sandbox::SEED_CUSTOMER_ID)
+        .await
+        .expect_err("every answer dropped");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(sandbox.requests().len(), attempts, "the list was retried");
+    let err = client
+        .delete_token(
+            pinelabs_sandbox::SEED_CUSTOMER_ID,
+            pinelabs_sandbox::SEED_TOKEN_ID,
+            &DeleteToken::new("dropped-1"),
+        )
+        .await
+        .expect_err("answer dropped");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(
+        err.is_retryable(),
+        "the caller may resend with the same reference"
+    );
+    assert_eq!(
+        sandbox.requests().len(),
+        attempts + 1,
+        "the delete was sent once"
+    );
+    assert_eq!(sandbox.applied_deletes().len(), 1, "and it took effect");
+}
+
 /// A token source that never answers.
 #[derive(Debug)]
 struct Hanging;
