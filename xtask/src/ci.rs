@@ -40,7 +40,7 @@ fn step(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()
 /// Runs, in order: format check, clippy (`-D warnings`), spec lint (with
 /// Redocly), the snapshot check, the whole test suite (doctests included),
 /// the Prism contract tests, schemathesis against the sandbox, rustdoc with
-/// warnings denied, the semver verdict, the packaging check and the
+/// warnings denied, a stable check of the fuzz target, the semver verdict, the packaging check and the
 /// regeneration drill. Each step prints its time.
 pub fn run() -> anyhow::Result<()> {
     step("fmt", || cargo(&["fmt", "--all", "--", "--check"], &[]))?;
@@ -68,6 +68,20 @@ pub fn run() -> anyhow::Result<()> {
         cargo(
             &["doc", "--workspace", "--no-deps"],
             &[("RUSTDOCFLAGS", "-D warnings")],
+        )
+    })?;
+    step("fuzz target (stable check)", || {
+        let manifest = root().join("fuzz").join("Cargo.toml");
+        let target = root().join("target");
+        cargo(
+            &[
+                "check",
+                "--manifest-path",
+                &manifest.to_string_lossy(),
+                "--target-dir",
+                &target.to_string_lossy(),
+            ],
+            &[],
         )
     })?;
     step("xtask semver", || {

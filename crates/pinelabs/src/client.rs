@@ -270,7 +270,9 @@ fn render_path(path: &serde_path_to_error::Path) -> String {
                     out.push_str(key);
                 }
             }
-            Segment::Unknown => out.push_str(".?"),
+            // A key that could not be read (e.g. invalid UTF-8): the path
+            // names the object that holds it.
+            Segment::Unknown => break,
         }
     }
     if out.is_empty() { ".".to_owned() } else { out }
