@@ -62,6 +62,7 @@ pub fn run() -> anyhow::Result<()> {
         codegen::check(&spec_path(), &codegen::snapshot_path())
     })?;
     step("tests", || cargo(&["test", "--workspace"], &[]))?;
+    step("TLS variants", tls_variants)?;
     step("xtask contract", || conformance(&["contract"]))?;
     step("xtask schemathesis", || conformance(&["schemathesis"]))?;
     step("rustdoc", || {
@@ -90,6 +91,36 @@ pub fn run() -> anyhow::Result<()> {
     step("xtask package", crate::package::run)?;
     step("xtask drill", crate::drill::run)?;
     println!("==> ci: all green");
+    Ok(())
+}
+
+/// The non-default TLS choices of `pinelabs`: each builds and passes its
+/// unit tests (an `https` client builds with that stack), and neither has
+/// `aws-lc-sys` in its dependency tree.
+pub fn tls_variants() -> anyhow::Result<()> {
+    for feature in ["rustls-ring", "native-tls"] {
+        let choice = [
+            "-p",
+            "pinelabs",
+            "--no-default-features",
+            "--features",
+            feature,
+        ];
+        let mut test = vec!["test", "--lib"];
+        test.extend_from_slice(&choice);
+        cargo(&test, &[])?;
+        let mut tree = vec!["tree", "-e", "normal,build", "--prefix", "none"];
+        tree.extend_from_slice(&choice);
+        let output = std::process::Command::new(crate::cargo_bin())
+            .args(&tree)
+            .current_dir(root())
+            .output()?;
+        anyhow::ensure!(output.status.success(), "cargo tree failed");
+        let tree = String::from_utf8_lossy(&output.stdout);
+        let aws: Vec<&str> = tree.lines().filter(|l| l.starts_with("aws-lc")).collect();
+        anyhow::ensure!(aws.is_empty(), "`{feature}` still builds {aws:?}");
+        println!("==> {feature}: builds, tests pass, no aws-lc in its tree");
+    }
     Ok(())
 }
 

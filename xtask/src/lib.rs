@@ -12,6 +12,8 @@
 //!   repository, regenerated, built and judged by `semver`;
 //! * `package`: `cargo package --workspace`, and an outside crate built and
 //!   tested against the `.crate` files alone;
+//! * `tls`: the non-default TLS features of `pinelabs` build, pass their
+//!   tests and keep `aws-lc-sys` out;
 //! * `ci`: everything CI runs, in order.
 //!
 //! xtask depends only on what generation needs (`pinelabs-codegen`), so

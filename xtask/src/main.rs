@@ -23,7 +23,10 @@ commands:
                 tested against the .crate files alone
   contract      the client and sandbox against Prism (mock and validating proxy)
   schemathesis  schemathesis (--checks all, fixed seed) against the standalone sandbox
-  load          10,000 calls at concurrency 100 through the wrapper against the sandbox
+  tls           builds and tests pinelabs with rustls-ring and with native-tls,
+                and checks that neither pulls in aws-lc
+  load          10,000 calls at concurrency 100 through the wrapper against the
+                sandbox, clean and with injected faults
   ci            everything CI runs, in order
 ";
 
@@ -66,6 +69,7 @@ fn run(args: &[String]) -> anyhow::Result<()> {
         Some("package") => xtask::package::run(),
         Some("contract") => xtask::ci::conformance(&["contract"]),
         Some("schemathesis") => xtask::ci::conformance(&["schemathesis"]),
+        Some("tls") => xtask::ci::tls_variants(),
         Some("load") => xtask::ci::load(),
         Some("ci") => xtask::ci::run(),
         _ => {

@@ -412,9 +412,15 @@ impl ClientBuilder {
         let user_agent = self.user_agent.unwrap_or_else(|| USER_AGENT.to_owned());
         let user_agent = HeaderValue::try_from(user_agent)
             .map_err(|_| Error::invalid("user_agent", "must be a valid header value"))?;
+        if self.http.is_none() && !crate::tls::HAS_TLS && base_url.starts_with("https://") {
+            return Err(Error::invalid(
+                "base_url",
+                "https needs a TLS feature of pinelabs (rustls, rustls-ring or native-tls)",
+            ));
+        }
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
+            None => crate::tls::http_builder()?
                 .connect_timeout(self.timeouts.connect)
                 // Retries are this crate's job (with idempotency rules), so
                 // reqwest's own protocol-level retry is off; that also saves

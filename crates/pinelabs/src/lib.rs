@@ -56,9 +56,28 @@
 //! # }
 //! ```
 //!
+//! # TLS
+//!
+//! Choose the TLS stack with one feature (the generated `pinelabs-api`
+//! enables none):
+//!
+//! | feature | stack | builds |
+//! |---|---|---|
+//! | `rustls` (default) | rustls + aws-lc-rs | `aws-lc-sys` (a C build) |
+//! | `rustls-ring` | rustls + ring, platform verifier | no aws-lc |
+//! | `native-tls` | the platform's (OpenSSL on Linux) | needs `libssl-dev` |
+//!
+//! `pinelabs = { version = "0.1", default-features = false, features =
+//! ["rustls-ring"] }`. With none of them only `http://` base URLs work, and
+//! [`ClientBuilder::build`] refuses an `https://` one. CI builds and tests
+//! each choice and checks that `aws-lc-sys` is absent from the other two.
+//!
 //! # Why these dependencies
 //! * `pinelabs-api` / `progenitor-client`: the generated client and its runtime.
-//! * `reqwest` (rustls): the HTTP client progenitor generates for.
+//! * `reqwest`: the HTTP client progenitor generates for (re-exported as
+//!   [`reqwest`](crate::reqwest)). `rustls` and `rustls-platform-verifier`
+//!   (only with the `rustls-ring` feature): reqwest's own TLS crates, to
+//!   give it a ring-based configuration.
 //! * `thiserror`: the one error type. `secrecy`: secrets that do not print.
 //! * `tokio`: timers, the single-flight refresh lock. `tracing`: spans.
 //! * `uuid`: `Request-ID`s. `chrono`: timestamps (already in the generated types).
@@ -75,6 +94,7 @@ mod client;
 mod config;
 mod error;
 pub mod ext;
+mod tls;
 mod transport;
 pub mod validate;
 
@@ -85,6 +105,11 @@ pub use config::{
 };
 pub use error::{ApiError, Error, Result};
 pub use transport::{REQUEST_ID_HEADER, REQUEST_TIMESTAMP_HEADER};
+
+/// The `reqwest` this crate is built with: a service passing its own client
+/// to [`ClientBuilder::http_client`] builds it from `pinelabs::reqwest`, so
+/// the versions always match.
+pub use reqwest;
 
 /// The API's request and response types, generated from the spec, with the
 /// open enums (`Unknown(String)` for values the docs do not list).

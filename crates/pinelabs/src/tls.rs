@@ -1,0 +1,49 @@
+//! The TLS stack, chosen by the crate's features (see the crate docs).
+
+use crate::{Error, Result};
+
+/// A `reqwest` builder with the TLS stack the features chose.
+pub(crate) fn http_builder() -> Result<reqwest::ClientBuilder> {
+    let builder = reqwest::Client::builder();
+    #[cfg(feature = "rustls-ring")]
+    let builder = builder.tls_backend_preconfigured(ring_config()?);
+    Ok(builder)
+}
+
+/// rustls with the ring provider and the platform's certificate verifier,
+/// given to reqwest as its configuration: no process-wide default provider
+/// is installed, so the service's own choice elsewhere is left alone.
+#[cfg(feature = "rustls-ring")]
+fn ring_config() -> Result<rustls_crate::ClientConfig> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = std::sync::Arc::new(rustls_crate::crypto::ring::default_provider());
+    rustls_crate::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(BuilderVerifierExt::with_platform_verifier)
+        .map(|builder| builder.with_no_client_auth())
+        .map_err(|e| Error::Transport {
+            message: format!("TLS (rustls with ring) could not be set up: {e}"),
+            request_id: None,
+            source: None,
+        })
+}
+
+/// Whether the features give the client any TLS stack (without one, only
+/// `http://` base URLs work).
+pub(crate) const HAS_TLS: bool = cfg!(any(
+    feature = "rustls",
+    feature = "rustls-ring",
+    feature = "native-tls"
+));
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_chosen_tls_stack_builds_an_https_client() {
+        let client = crate::Client::builder()
+            .base_url("https://pluraluat.v2.pinepg.in")
+            .access_token("t")
+            .build();
+        assert_eq!(client.is_ok(), super::HAS_TLS, "{client:?}");
+    }
+}
