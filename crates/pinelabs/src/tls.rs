@@ -1,6 +1,6 @@
 //! The TLS stack, chosen by the crate's features (see the crate docs).
 
-use crate::{Error, Result};
+use crate::Result;
 
 /// A `reqwest` builder with the TLS stack the features chose.
 pub(crate) fn http_builder() -> Result<reqwest::ClientBuilder> {
@@ -21,7 +21,7 @@ fn ring_config() -> Result<rustls_crate::ClientConfig> {
         .with_safe_default_protocol_versions()
         .and_then(BuilderVerifierExt::with_platform_verifier)
         .map(|builder| builder.with_no_client_auth())
-        .map_err(|e| Error::Transport {
+        .map_err(|e| crate::Error::Transport {
             message: format!("TLS (rustls with ring) could not be set up: {e}"),
             request_id: None,
             source: None,
