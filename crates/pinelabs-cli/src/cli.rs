@@ -8,8 +8,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// bearer token), or PINELABS_CLIENT_ID and PINELABS_CLIENT_SECRET (client
 /// credentials). --sandbox needs neither.
 ///
-/// Exit codes: 0 success; 1 the API answered with an error; 2 invalid input
-/// or usage (nothing was sent); 3 transport, timeout or decode failure.
+/// Exit codes: 0 success; 1 the API answered with an error, or the token
+/// endpoint refused the credentials; 2 invalid input or usage (nothing was
+/// sent); 3 transport, timeout or decode failure, or the token endpoint
+/// could not be reached or failed (retry later).
 #[derive(Debug, Parser)]
 #[command(name = "pinelabs", version)]
 pub struct Cli {

@@ -15,19 +15,35 @@ use cli::{Cli, Command, Env, Tokens};
 use pinelabs::{Client, DeleteToken, Environment, Error, auth::Credentials};
 use pinelabs_sandbox::Sandbox;
 
-/// Exit code: the API answered with an error.
+/// Exit code: the API answered with an error, or the token endpoint refused
+/// the credentials.
 const EXIT_API: u8 = 1;
 /// Exit code: invalid input or usage; nothing was sent.
 const EXIT_USAGE: u8 = 2;
-/// Exit code: transport, timeout or decode failure.
+/// Exit code: transport, timeout or decode failure, or no access token for
+/// another reason (token endpoint unreachable or failing): retryable.
 const EXIT_TRANSPORT: u8 = 3;
 
-/// A failure to report: one line on stderr and an exit code.
+/// A failure to report: an `error:` line, maybe a `hint:` line, and an exit
+/// code.
 struct Failure {
     code: u8,
     line: String,
+    hint: Option<&'static str>,
 }
 
+impl Failure {
+    fn new(code: u8, line: impl Into<String>) -> Self {
+        Failure {
+            code,
+            line: line.into(),
+            hint: None,
+        }
+    }
+}
+
+/// The error's short `Display` (never a response body: Pine Labs' code and
+/// message at most) and its advice as the hint.
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let code = match &e {
@@ -38,6 +54,7 @@ impl From<Error> for Failure {
         Failure {
             code,
             line: e.to_string(),
+            hint: Some(e.advice()),
         }
     }
 }
@@ -64,6 +81,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("error: {}", failure.line);
+            if let Some(hint) = failure.hint {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::from(failure.code)
         }
     }
@@ -119,19 +139,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 async fn start_sandbox() -> Result<Sandbox, Failure> {
-    Sandbox::start().await.map_err(|e| Failure {
-        code: EXIT_TRANSPORT,
-        line: format!("cannot start the embedded sandbox: {e}"),
+    Sandbox::start().await.map_err(|e| {
+        Failure::new(
+            EXIT_TRANSPORT,
+            format!("cannot start the embedded sandbox: {e}"),
+        )
     })
 }
 
 /// Credentials from the environment; a clear message says what is missing.
 fn credentials_from_env() -> Result<Credentials, Failure> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let missing = |line: &str| Failure {
-        code: EXIT_USAGE,
-        line: line.to_owned(),
-    };
+    let missing = |line: &str| Failure::new(EXIT_USAGE, line);
     if let Some(token) = var("PINELABS_ACCESS_TOKEN") {
         return Ok(Credentials::access_token(token));
     }
@@ -177,9 +196,11 @@ async fn serve_sandbox(port: u16) -> Result<(), Failure> {
     let config = pinelabs_sandbox::SandboxConfig::default();
     let sandbox = Sandbox::start_with(config, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
         .await
-        .map_err(|e| Failure {
-            code: EXIT_TRANSPORT,
-            line: format!("cannot listen on 127.0.0.1:{port}: {e}"),
+        .map_err(|e| {
+            Failure::new(
+                EXIT_TRANSPORT,
+                format!("cannot listen on 127.0.0.1:{port}: {e}"),
+            )
         })?;
     println!("Pine Labs sandbox listening on {}", sandbox.base_url());
     println!(
@@ -230,10 +251,10 @@ async fn demo() -> Result<(), Failure> {
         .await?;
     println!("{}\n", output::deleted_line(&deleted));
     if !deleted.is_deleted() {
-        return Err(Failure {
-            code: EXIT_API,
-            line: "the sandbox did not report the token as deleted".to_owned(),
-        });
+        return Err(Failure::new(
+            EXIT_API,
+            "the sandbox did not report the token as deleted",
+        ));
     }
 
     println!("3. List again: the token is gone");

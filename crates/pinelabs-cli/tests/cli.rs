@@ -178,7 +178,7 @@ async fn client_credentials_from_env() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn api_error_exits_1_with_one_line_and_no_token() {
+async fn api_error_exits_1_with_an_error_and_a_hint_and_no_token() {
     let sandbox = Sandbox::start().await.expect("sandbox");
     let mut cmd = pinelabs();
     cmd.env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
@@ -192,7 +192,9 @@ async fn api_error_exits_1_with_one_line_and_no_token() {
     let (code, stdout, stderr) = run_async(cmd).await;
     assert_eq!(code, 1);
     assert!(stdout.is_empty());
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "an error line and a hint: {stderr}");
+    assert!(lines[0].starts_with("error: ") && lines[1].starts_with("hint: "));
     assert!(
         stderr.contains("CUSTOMER_NOT_FOUND") && stderr.contains("no customer with this id"),
         "{stderr}"
@@ -224,6 +226,59 @@ async fn api_error_exits_1_with_one_line_and_no_token() {
     );
 }
 
+/// Refused credentials exit 1 with advice about the credentials and no
+/// raw body; an unreachable token endpoint exits 3 (retryable) with advice
+/// about the network.
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_credentials_exit_1_and_an_unreachable_token_endpoint_exits_3() {
+    let sandbox = Sandbox::start().await.expect("sandbox");
+    let mut cmd = pinelabs();
+    cmd.env("PINELABS_CLIENT_ID", SANDBOX_CLIENT_ID)
+        .env("PINELABS_CLIENT_SECRET", "wrong-secret-1f0e")
+        .args([
+            "--base-url",
+            &sandbox.base_url(),
+            "tokens",
+            "list",
+            SEED_CUSTOMER_ID,
+        ]);
+    let (code, stdout, stderr) = run_async(cmd).await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("refused the credentials"), "{stderr}");
+    assert!(
+        stderr.contains("hint: check the client id and secret"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('{'), "no raw JSON body: {stderr}");
+    assert!(!stderr.contains("wrong-secret-1f0e"), "{stderr}");
+    redacted().bind(|| insta::assert_snapshot!("credentials_refused", stderr));
+
+    // A bound, never-listening socket: the token endpoint refuses to connect.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(([127, 0, 0, 1], 0).into()).expect("bind");
+    let port = socket.local_addr().expect("addr").port();
+    let mut cmd = pinelabs();
+    cmd.env("PINELABS_CLIENT_ID", SANDBOX_CLIENT_ID)
+        .env("PINELABS_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
+        .args([
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "tokens",
+            "list",
+            SEED_CUSTOMER_ID,
+        ]);
+    let (code, _, stderr) = run_async(cmd).await;
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("no access token"), "{stderr}");
+    assert!(stderr.contains("connection refused"), "{stderr}");
+    assert!(
+        stderr.contains("hint: the token endpoint is unreachable"),
+        "{stderr}"
+    );
+    drop(socket);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn invalid_input_exits_2_and_sends_nothing() {
     let sandbox = Sandbox::start().await.expect("sandbox");
@@ -246,7 +301,7 @@ async fn invalid_input_exits_2_and_sends_nothing() {
             .args(&args);
         let (code, _, stderr) = run_async(cmd).await;
         assert_eq!(code, 2, "{args:?}: {stderr}");
-        assert!(stderr.contains("Nothing was sent"), "{stderr}");
+        assert!(stderr.contains("nothing was sent"), "{stderr}");
     }
     assert!(
         sandbox.requests().is_empty(),

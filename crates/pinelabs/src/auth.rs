@@ -31,7 +31,7 @@ use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::error::{Error, Result, excerpt};
+use crate::error::{Error, Result, TransportCause, transport_message};
 pub use pinelabs_api::hooks::BoxFuture;
 
 /// The path of Pine Labs' token endpoint.
@@ -148,7 +148,9 @@ fn refresh_deadline(lifetime: Duration) -> Instant {
 /// }
 /// ```
 pub trait TokenProvider: Send + Sync + fmt::Debug {
-    /// A token to send now. Failures should be [`Error::Auth`].
+    /// A token to send now. Failures should be [`Error::Auth`] (the
+    /// credentials were refused) or [`Error::TokenUnavailable`] (anything
+    /// else; retryable).
     fn token(&self) -> BoxFuture<'_, Result<AccessToken>>;
 
     /// A token usable right now without waiting, if the provider holds one
@@ -282,11 +284,51 @@ pub struct ClientCredentials {
     failure: Mutex<Option<Failure>>,
 }
 
+/// A failed fetch as an error: [`Error::Auth`] when the endpoint refused the
+/// credentials (a 4xx other than 408 and 429), else
+/// [`Error::TokenUnavailable`].
+fn token_failure(reason: String, status: Option<u16>, cause: Option<TransportCause>) -> Error {
+    match status {
+        Some(s) if (400..500).contains(&s) && s != 408 && s != 429 => {
+            Error::Auth { reason, status }
+        }
+        _ => Error::TokenUnavailable {
+            reason,
+            status,
+            cause,
+        },
+    }
+}
+
+/// What a token endpoint's error answer says, without its body: the status,
+/// and the code and message when the answer is a JSON object with them.
+fn refusal_reason(status: u16, body: &[u8], secret: &str) -> String {
+    let said = serde_json::from_slice::<serde_json::Value>(body).ok();
+    let field = |names: [&str; 2]| {
+        names
+            .iter()
+            .find_map(|n| said.as_ref()?.get(n)?.as_str())
+            .map(|v| crate::error::redact(v, &[secret]))
+    };
+    let code = field(["code", "error"]);
+    let message = field(["message", "error_description"]);
+    let said = match (code, message) {
+        (Some(code), Some(message)) => format!("{status} {code}: {message}"),
+        (Some(one), None) | (None, Some(one)) => format!("{status}: {one}"),
+        (None, None) => status.to_string(),
+    };
+    match token_failure(String::new(), Some(status), None) {
+        Error::Auth { .. } => format!("it answered {said}"),
+        _ => format!("the token endpoint answered {said}"),
+    }
+}
+
 /// The last failed fetch, shared until `retry_at`.
 #[derive(Debug, Clone)]
 struct Failure {
     reason: String,
     status: Option<u16>,
+    cause: Option<TransportCause>,
     retry_at: tokio::time::Instant,
     consecutive: u32,
 }
@@ -298,10 +340,7 @@ pub const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(30);
 
 impl Failure {
     fn error(&self) -> Error {
-        Error::Auth {
-            reason: self.reason.clone(),
-            status: self.status,
-        }
+        token_failure(self.reason.clone(), self.status, self.cause)
     }
 
     /// Jittered exponential backoff: a random time in `[d/2, d]` where
@@ -410,14 +449,21 @@ impl ClientCredentials {
                 *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
             }
             Err(e) => {
-                let (reason, status) = match e {
-                    Error::Auth { reason, status, .. } => (reason.clone(), *status),
-                    other => (other.to_string(), None),
+                let (reason, status, cause) = match e {
+                    Error::Auth { reason, status, .. } => (reason.clone(), *status, None),
+                    Error::TokenUnavailable {
+                        reason,
+                        status,
+                        cause,
+                        ..
+                    } => (reason.clone(), *status, *cause),
+                    other => (other.to_string(), None, None),
                 };
                 let consecutive = failure.as_ref().map_or(0, |f| f.consecutive) + 1;
                 *failure = Some(Failure {
                     reason,
                     status,
+                    cause,
                     retry_at: tokio::time::Instant::now() + Failure::backoff(consecutive),
                     consecutive,
                 });
@@ -432,9 +478,8 @@ impl ClientCredentials {
 
     async fn fetch(&self) -> Result<AccessToken> {
         let secret = self.client_secret.expose_secret();
-        let fail = |reason: String, status: Option<u16>| Error::Auth {
-            reason: crate::error::redact(&reason, &[secret]),
-            status,
+        let fail = |reason: String, status: Option<u16>| {
+            token_failure(crate::error::redact(&reason, &[secret]), status, None)
         };
         let response = self
             .http
@@ -448,10 +493,12 @@ impl ClientCredentials {
             .send()
             .await
             .map_err(|e| {
-                fail(
-                    format!("the token endpoint could not be reached ({e})"),
-                    None,
-                )
+                let cause = TransportCause::of(&e);
+                let reason = format!(
+                    "the token endpoint could not be reached: {}",
+                    transport_message(cause, &e)
+                );
+                token_failure(crate::error::redact(&reason, &[secret]), None, Some(cause))
             })?;
         let status = response.status().as_u16();
         // A token answer is a few hundred bytes: read at most this much.
@@ -465,22 +512,13 @@ impl ClientCredentials {
             fail(reason, Some(status))
         })?;
         if !(200..300).contains(&status) {
-            return Err(fail(
-                format!(
-                    "the token endpoint answered {status}: {}",
-                    excerpt(&body, &[secret])
-                ),
-                Some(status),
-            ));
+            return Err(fail(refusal_reason(status, &body, secret), Some(status)));
         }
         let body = match serde_json::from_slice::<TokenEnvelope>(&body) {
             Ok(TokenEnvelope::Wrapped { data } | TokenEnvelope::Flat(data)) => data,
             Err(e) => {
                 return Err(fail(
-                    format!(
-                        "the token answer has no access_token ({e}): {}",
-                        excerpt(&body, &[secret])
-                    ),
+                    format!("the token answer has no usable access_token ({e})"),
                     Some(status),
                 ));
             }

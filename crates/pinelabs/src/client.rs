@@ -428,6 +428,7 @@ impl ClientBuilder {
                 .retry(reqwest::retry::never().max_retries_per_request(0))
                 .build()
                 .map_err(|e| Error::Transport {
+                    cause: crate::TransportCause::Other,
                     message: "the HTTP client could not be built".to_owned(),
                     request_id: None,
                     source: Some(e),

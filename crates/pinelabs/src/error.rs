@@ -34,14 +34,19 @@ fn rid(request_id: &Option<String>) -> String {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in a call.
+///
+/// `Display` is one short line: what failed, with the status, Pine Labs'
+/// code and message and the `Request-ID` where there are some (the Rust API
+/// guidelines' C-GOOD-ERR: concise, lowercase, no trailing punctuation, no
+/// response body). What to do about it is [`Error::advice`], a separate
+/// line, so that a service's logs and a CLI can show it or not.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Pine Labs answered with an error status.
     #[error(
-        "Pine Labs answered {status} {code}: {message}. {advice}{rid}",
+        "Pine Labs answered {status} {code}: {message}{rid}",
         code = code.as_deref().unwrap_or("(no error code)"),
-        advice = advice(*status),
         rid = rid(request_id)
     )]
     #[non_exhaustive]
@@ -56,7 +61,7 @@ pub enum Error {
         /// `additional_error_details` of the body, when present.
         details: Option<Box<AdditionalErrorDetails>>,
         /// The start of the body when it was not the documented JSON shape
-        /// (e.g. a gateway's HTML page).
+        /// (e.g. a gateway's HTML page). Never part of `Display`.
         excerpt: Option<String>,
         /// The `Retry-After` the server asked for, if any.
         retry_after: Option<Duration>,
@@ -65,23 +70,34 @@ pub enum Error {
         request_id: Option<String>,
     },
 
-    /// No access token could be obtained.
-    #[error(
-        "authentication failed: {reason}. Check the client id and secret (or the token provider)"
-    )]
+    /// The token endpoint refused the credentials (a 4xx answer other than
+    /// 408 and 429): retrying will not help.
+    #[error("the token endpoint refused the credentials: {reason}")]
     #[non_exhaustive]
     Auth {
-        /// Why, without any secret.
+        /// Why, without any secret or response body: the status and, when
+        /// the answer has Pine Labs' error shape, its code and message.
         reason: String,
-        /// The HTTP status of the token endpoint, when it answered.
+        /// The HTTP status of the token endpoint.
         status: Option<u16>,
     },
 
+    /// No access token could be obtained for another reason: the token
+    /// endpoint could not be reached, failed (5xx, 408, 429), gave an answer
+    /// without a token, or took longer than the call's timeout. Retryable.
+    #[error("no access token: {reason}")]
+    #[non_exhaustive]
+    TokenUnavailable {
+        /// Why, without any secret or response body.
+        reason: String,
+        /// The HTTP status of the token endpoint, when it answered.
+        status: Option<u16>,
+        /// What the transport reported, when the endpoint was not reached.
+        cause: Option<TransportCause>,
+    },
+
     /// The call did not finish within the configured time.
-    #[error(
-        "no answer from Pine Labs within {after:?}; retry later or raise the timeout{rid}",
-        rid = rid(request_id)
-    )]
+    #[error("no answer from Pine Labs within {after:?}{rid}", rid = rid(request_id))]
     #[non_exhaustive]
     Timeout {
         /// The bound that was exceeded.
@@ -90,15 +106,14 @@ pub enum Error {
         request_id: Option<String>,
     },
 
-    /// The request could not be sent or the answer could not be read
-    /// (DNS, connection refused or reset, TLS, ...).
-    #[error(
-        "could not reach Pine Labs: {message}; check the network and base URL, then retry{rid}",
-        rid = rid(request_id)
-    )]
+    /// The request could not be sent or the answer could not be read.
+    #[error("could not reach Pine Labs: {message}{rid}", rid = rid(request_id))]
     #[non_exhaustive]
     Transport {
-        /// What the HTTP stack reported.
+        /// What failed, from the error chain: DNS, connection refused, TLS,
+        /// a connection closed before the answer, or another failure.
+        cause: TransportCause,
+        /// The cause and the innermost error's words (no URL).
         message: String,
         /// The `Request-ID` of the call.
         request_id: Option<String>,
@@ -109,8 +124,8 @@ pub enum Error {
 
     /// A success response did not match the expected shape.
     #[error(
-        "cannot decode Pine Labs' answer at `{path}`: {message}; body starts with {excerpt:?}. Report it to the client's maintainers{}",
-        request_id.as_ref().map(|id| format!(" with the request id {id}")).unwrap_or_default()
+        "cannot decode Pine Labs' answer at `{path}`: {message}{rid}",
+        rid = rid(request_id)
     )]
     #[non_exhaustive]
     Decode {
@@ -119,7 +134,7 @@ pub enum Error {
         path: String,
         /// What was wrong there.
         message: String,
-        /// The start of the body.
+        /// The start of the body. Never part of `Display`.
         excerpt: String,
         /// The `Request-ID` of the call; `None` from [`decode_json`](crate::decode_json).
         request_id: Option<String>,
@@ -129,7 +144,7 @@ pub enum Error {
     /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)),
     /// or endless: reading stopped at the limit.
     #[error(
-        "Pine Labs' answer is larger than the {limit}-byte limit; raise max_response_bytes if such answers are expected{rid}",
+        "Pine Labs' answer is larger than the {limit}-byte limit{rid}",
         rid = rid(request_id)
     )]
     #[non_exhaustive]
@@ -142,7 +157,7 @@ pub enum Error {
     },
 
     /// An input was rejected before anything was sent.
-    #[error("invalid {field}: {rule}. Nothing was sent; correct the input")]
+    #[error("invalid {field}: {rule}; nothing was sent")]
     #[non_exhaustive]
     InvalidInput {
         /// The input, e.g. `customer_id`.
@@ -152,12 +167,118 @@ pub enum Error {
     },
 }
 
+/// What a transport failure was, read from the error chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportCause {
+    /// The host name could not be resolved.
+    Dns,
+    /// Nobody listens at the address (TCP connection refused).
+    ConnectionRefused,
+    /// The TCP connection failed otherwise (unreachable network, reset).
+    Connect,
+    /// The TLS handshake failed (certificate, protocol, not a TLS server).
+    Tls,
+    /// The connection was closed or reset before the whole answer arrived.
+    ConnectionClosed,
+    /// Anything else the HTTP stack reported.
+    Other,
+}
+
+impl std::fmt::Display for TransportCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransportCause::Dns => "DNS lookup failed",
+            TransportCause::ConnectionRefused => "connection refused",
+            TransportCause::Connect => "could not connect",
+            TransportCause::Tls => "TLS handshake failed",
+            TransportCause::ConnectionClosed => "connection closed before the answer",
+            TransportCause::Other => "transport error",
+        })
+    }
+}
+
+impl TransportCause {
+    /// Reads the cause from `error`'s chain (hyper-util's connector errors,
+    /// `std::io::Error` kinds, hyper's incomplete message).
+    pub fn of(error: &reqwest::Error) -> Self {
+        let chain = || {
+            std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |e| {
+                e.source()
+            })
+        };
+        let io_kind = |kinds: &[std::io::ErrorKind]| {
+            chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| kinds.contains(&io.kind()))
+            })
+        };
+        // hyper-util names the connector's step in its ConnectError.
+        let step = |name: &str| chain().any(|e| e.to_string() == name);
+        use std::io::ErrorKind::*;
+        if step("dns error") {
+            TransportCause::Dns
+        } else if io_kind(&[ConnectionRefused]) {
+            TransportCause::ConnectionRefused
+        } else if step("tcp connect error") {
+            TransportCause::Connect
+        } else if error.is_connect() {
+            // Past DNS and TCP, the connector's only step left is TLS.
+            TransportCause::Tls
+        } else if io_kind(&[
+            ConnectionReset,
+            ConnectionAborted,
+            BrokenPipe,
+            UnexpectedEof,
+        ]) || chain().any(|e| {
+            e.downcast_ref::<hyper::Error>()
+                .is_some_and(|h| h.is_incomplete_message() || h.is_closed())
+        }) {
+            TransportCause::ConnectionClosed
+        } else {
+            TransportCause::Other
+        }
+    }
+
+    /// What to do about it.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            TransportCause::Dns => "check the base URL's host name and the machine's DNS",
+            TransportCause::ConnectionRefused => {
+                "check the base URL's host and port; nothing listens there"
+            }
+            TransportCause::Connect => "check the network path to Pine Labs, then retry",
+            TransportCause::Tls => {
+                "check that the base URL is Pine Labs' https address, the system's CA certificates and any proxy that intercepts TLS"
+            }
+            TransportCause::ConnectionClosed => {
+                "retry later; a delete may have taken effect, so resend it with the same merchant_unique_reference"
+            }
+            TransportCause::Other => "check the network and the base URL, then retry",
+        }
+    }
+}
+
+/// The cause and the innermost error's words, without the URL.
+pub(crate) fn transport_message(cause: TransportCause, error: &reqwest::Error) -> String {
+    let innermost = std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |e| {
+        e.source()
+    })
+    .last()
+    .map(ToString::to_string)
+    .filter(|words| !words.contains("://"));
+    match innermost {
+        Some(words) if words != cause.to_string() => format!("{cause} ({words})"),
+        _ => cause.to_string(),
+    }
+}
+
 fn advice(status: u16) -> &'static str {
     match status {
-        401 => "Check the credentials; the access token was refused",
-        403 => "These credentials may not perform this operation",
-        429 => "Rate limited: retry later, after the Retry-After delay",
-        400..=499 => "Correct the request before sending it again",
+        401 => "check the credentials; the access token was refused",
+        403 => "these credentials may not perform this operation",
+        429 => "rate limited: retry after the Retry-After delay",
+        400..=499 => "correct the request before sending it again",
         _ => "Pine Labs failed to process it: retry later",
     }
 }
@@ -167,7 +288,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. } => Some(*status),
-            Error::Auth { status, .. } => *status,
+            Error::Auth { status, .. } | Error::TokenUnavailable { status, .. } => *status,
             _ => None,
         }
     }
@@ -181,8 +302,10 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } => crate::RETRYABLE_STATUSES.contains(status),
-            Error::Timeout { .. } | Error::Transport { .. } => true,
-            Error::Auth { status, .. } => status.is_none_or(|s| s >= 500),
+            Error::Timeout { .. } | Error::Transport { .. } | Error::TokenUnavailable { .. } => {
+                true
+            }
+            Error::Auth { .. } => false,
             Error::Decode { .. } | Error::InvalidInput { .. } | Error::ResponseTooLarge { .. } => {
                 false
             }
@@ -197,7 +320,9 @@ impl Error {
             | Error::Transport { request_id, .. }
             | Error::ResponseTooLarge { request_id, .. }
             | Error::Decode { request_id, .. } => request_id.as_deref(),
-            Error::Auth { .. } | Error::InvalidInput { .. } => None,
+            Error::Auth { .. } | Error::TokenUnavailable { .. } | Error::InvalidInput { .. } => {
+                None
+            }
         }
     }
 
@@ -206,6 +331,27 @@ impl Error {
         match self {
             Error::Api { code, .. } => code.as_deref(),
             _ => None,
+        }
+    }
+
+    /// What to do about it, in one short sentence (kept out of `Display`;
+    /// the CLI prints it as a `hint:` line).
+    pub fn advice(&self) -> &'static str {
+        match self {
+            Error::Api { status, .. } => advice(*status),
+            Error::Auth { .. } => {
+                "check the client id and secret, and that they belong to this environment (UAT or production)"
+            }
+            Error::TokenUnavailable { .. } => {
+                "the token endpoint is unreachable or failing: retry later; check the network and base URL if it lasts"
+            }
+            Error::Timeout { .. } => "retry later, or raise the timeout",
+            Error::Transport { cause, .. } => cause.advice(),
+            Error::Decode { .. } => "report it to the client's maintainers with the request id",
+            Error::ResponseTooLarge { .. } => {
+                "raise max_response_bytes if such answers are expected"
+            }
+            Error::InvalidInput { .. } => "correct the input",
         }
     }
 
@@ -388,17 +534,20 @@ fn map(error: ApiError, mut cx: Context) -> Error {
                     request_id: cx.request_id,
                 }
             } else {
+                let cause = TransportCause::of(&e);
                 Error::Transport {
-                    message: format!("{} error", transport::transport_kind(&e)),
+                    cause,
+                    message: transport_message(cause, &e),
                     request_id: cx.request_id,
                     source: Some(e.without_url()),
                 }
             }
         }
         pinelabs_api::Error::InvalidRequest(why) => Error::invalid("request", why),
-        pinelabs_api::Error::Custom(why) => Error::Auth {
+        pinelabs_api::Error::Custom(why) => Error::TokenUnavailable {
             reason: why,
             status: None,
+            cause: None,
         },
     }
 }
@@ -521,9 +670,12 @@ mod tests {
             retry_after: None,
             request_id: Some("rid".into()),
         };
-        assert!(api(404).to_string().contains("Correct the request"));
-        assert!(api(503).to_string().contains("retry later"));
-        assert!(api(503).to_string().contains("request id rid"));
+        assert!(api(404).advice().contains("correct the request"));
+        assert!(api(503).advice().contains("retry later"));
+        assert_eq!(
+            api(503).to_string(),
+            "Pine Labs answered 503 X: m (request id rid)"
+        );
         assert!(api(503).is_retryable());
         assert!(!api(400).is_retryable());
         assert_eq!(api(404).status(), Some(404));

@@ -103,7 +103,7 @@ pub use config::{
     DEFAULT_MAX_RESPONSE_BYTES, Environment, PRODUCTION_BASE_URL, REFUSED_STATUSES,
     RETRYABLE_STATUSES, RetryPolicy, Timeouts, UAT_BASE_URL,
 };
-pub use error::{ApiError, Error, Result};
+pub use error::{ApiError, Error, Result, TransportCause};
 pub use transport::{REQUEST_ID_HEADER, REQUEST_TIMESTAMP_HEADER};
 
 /// The `reqwest` this crate is built with: a service passing its own client

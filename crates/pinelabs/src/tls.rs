@@ -22,6 +22,7 @@ fn ring_config() -> Result<rustls_crate::ClientConfig> {
         .and_then(BuilderVerifierExt::with_platform_verifier)
         .map(|builder| builder.with_no_client_auth())
         .map_err(|e| crate::Error::Transport {
+            cause: crate::TransportCause::Tls,
             message: format!("TLS (rustls with ring) could not be set up: {e}"),
             request_id: None,
             source: None,

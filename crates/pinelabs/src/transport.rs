@@ -265,12 +265,13 @@ impl Transport {
             Ok(result) => result,
             Err(_elapsed) => {
                 call.outcome().deadline_hit = true;
-                Err(Error::Auth {
+                Err(Error::TokenUnavailable {
                     reason: format!(
                         "no access token within the call's {:?} timeout",
                         self.timeouts.total
                     ),
                     status: None,
+                    cause: None,
                 })
             }
         }
@@ -321,9 +322,10 @@ impl Transport {
             return false;
         }
         let fresh = self.token(call).await.and_then(|fresh| {
-            Self::authorize(call, request, fresh).map_err(|reason| Error::Auth {
+            Self::authorize(call, request, fresh).map_err(|reason| Error::TokenUnavailable {
                 reason,
                 status: None,
+                cause: None,
             })
         });
         match fresh {
@@ -497,7 +499,9 @@ impl Middleware for Transport {
                 Ok(token) => Self::authorize(&call, request, token),
                 Err(e) => {
                     let reason = match &e {
-                        Error::Auth { reason, .. } => reason.clone(),
+                        Error::Auth { reason, .. } | Error::TokenUnavailable { reason, .. } => {
+                            reason.clone()
+                        }
                         other => other.to_string(),
                     };
                     call.outcome().auth_error = Some(e);

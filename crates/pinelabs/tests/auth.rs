@@ -295,16 +295,49 @@ async fn a_static_token_401_is_not_retried() {
     assert_eq!(requests(&server).await.len(), 1);
 }
 
+/// Refused credentials (a 4xx) are `Error::Auth`, not retryable; a token
+/// endpoint that fails or answers without a token is
+/// `Error::TokenUnavailable`, retryable. Neither shows the secret or the
+/// raw body, and no API call is made without a token.
 #[tokio::test]
-async fn token_endpoint_failure_is_error_auth_without_the_secret() {
-    for (status, body) in [
+async fn token_endpoint_failures_are_refused_or_unavailable_without_secret_or_body() {
+    const REFUSED: bool = true;
+    const UNAVAILABLE: bool = false;
+    let cases: [(u16, String, bool, &str); 5] = [
         (
             401,
-            format!(r#"{{"error":"invalid client secret {SECRET}"}}"#),
+            format!(
+                r#"{{"code":"USER_AUTHENTICATION_FAILED","message":"bad secret {SECRET}","raw":"RAW-BODY"}}"#
+            ),
+            REFUSED,
+            "the token endpoint refused the credentials: it answered 401 USER_AUTHENTICATION_FAILED: bad secret [REDACTED]",
         ),
-        (422, "unprocessable".to_owned()),
-        (200, r#"{"token":"wrong field"}"#.to_owned()),
-    ] {
+        (
+            422,
+            "unprocessable RAW-BODY".to_owned(),
+            REFUSED,
+            "the token endpoint refused the credentials: it answered 422",
+        ),
+        (
+            200,
+            r#"{"token":"RAW-BODY"}"#.to_owned(),
+            UNAVAILABLE,
+            "no access token: the token answer has no usable access_token",
+        ),
+        (
+            503,
+            "<html>RAW-BODY</html>".to_owned(),
+            UNAVAILABLE,
+            "no access token: the token endpoint answered 503",
+        ),
+        (
+            429,
+            r#"{"error":"slow down"}"#.to_owned(),
+            UNAVAILABLE,
+            "no access token: the token endpoint answered 429: slow down",
+        ),
+    ];
+    for (status, body, refused, display) in cases {
         let server = MockServer::start().await;
         Mock::given(path("/api/auth/v1/token"))
             .respond_with(ResponseTemplate::new(status).set_body_raw(body, "application/json"))
@@ -314,12 +347,18 @@ async fn token_endpoint_failure_is_error_auth_without_the_secret() {
             .list_tokens(CUSTOMER)
             .await
             .expect_err("no token");
-        let Error::Auth { reason, .. } = &err else {
-            panic!("expected Auth, got {err:?}")
+        let kind_ok = match refused {
+            REFUSED => matches!(err, Error::Auth { .. }),
+            UNAVAILABLE => matches!(err, Error::TokenUnavailable { .. }),
         };
-        assert!(!reason.contains(SECRET), "{reason}");
-        assert!(!err.to_string().contains(SECRET));
-        assert!(!format!("{err:?}").contains(SECRET));
+        assert!(kind_ok, "{status}: {err:?}");
+        assert_eq!(err.is_retryable(), !refused, "{status}");
+        assert_eq!(err.status(), Some(status));
+        assert!(err.to_string().starts_with(display), "{status}: {err}");
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(!shown.contains(SECRET), "{shown}");
+            assert!(!shown.contains("RAW-BODY"), "{shown}");
+        }
         assert_eq!(
             requests(&server)
                 .await
@@ -330,6 +369,36 @@ async fn token_endpoint_failure_is_error_auth_without_the_secret() {
             "no API call without a token"
         );
     }
+}
+
+/// A token endpoint nobody listens at: unavailable, with the transport cause.
+#[tokio::test]
+async fn an_unreachable_token_endpoint_is_unavailable_with_its_cause() {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(([127, 0, 0, 1], 0).into()).expect("bind");
+    let port = socket.local_addr().expect("addr").port();
+    let err = Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .client_credentials(CLIENT_ID, SECRET)
+        .build()
+        .expect("config")
+        .list_tokens(CUSTOMER)
+        .await
+        .expect_err("nobody listens");
+    assert!(
+        matches!(
+            err,
+            Error::TokenUnavailable {
+                cause: Some(pinelabs::TransportCause::ConnectionRefused),
+                status: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+    assert!(err.to_string().contains("connection refused"), "{err}");
+    drop(socket);
 }
 
 /// A token endpoint that fails with 500 after 200 ms, served on this test's
@@ -384,7 +453,7 @@ async fn a_token_outage_is_shared_by_concurrent_callers() {
         assert!(
             matches!(
                 result,
-                Err(Error::Auth {
+                Err(Error::TokenUnavailable {
                     status: Some(500),
                     ..
                 })
@@ -407,6 +476,6 @@ async fn a_token_outage_is_shared_by_concurrent_callers() {
     let _ = client.list_tokens(CUSTOMER).await;
     assert!(matches!(
         client.list_tokens(CUSTOMER).await,
-        Err(Error::Auth { .. })
+        Err(Error::TokenUnavailable { .. })
     ));
 }

@@ -123,9 +123,9 @@ async fn an_endless_body_stops_at_the_limit() {
 }
 
 /// The token endpoint's answer is capped too: an oversized one is an
-/// `Error::Auth` that says so, not unbounded memory.
+/// `Error::TokenUnavailable` that says so, not unbounded memory.
 #[tokio::test]
-async fn an_oversized_token_answer_is_an_auth_error() {
+async fn an_oversized_token_answer_is_a_token_error() {
     let server = MockServer::start().await;
     let huge = format!(
         r#"{{"access_token": "t", "pad": "{}"}}"#,
@@ -142,7 +142,7 @@ async fn an_oversized_token_answer_is_an_auth_error() {
         .expect("config");
     let err = client.list_tokens(CUSTOMER).await.expect_err("too large");
     assert!(
-        matches!(&err, Error::Auth { reason, .. } if reason.contains("larger than")),
+        matches!(&err, Error::TokenUnavailable { reason, .. } if reason.contains("larger than")),
         "{err:?}"
     );
 }

@@ -81,6 +81,8 @@ async fn traces_and_errors_never_contain_the_token_or_secret() {
         .with_writer(captured.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests may have hit these callsites with no subscriber listening.
+    tracing::callsite::rebuild_interest_cache();
 
     let server = MockServer::start().await;
     Mock::given(path("/api/auth/v1/token"))

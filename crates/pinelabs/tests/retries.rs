@@ -234,28 +234,7 @@ async fn a_slow_delete_times_out_without_being_resent() {
     );
 }
 
-#[tokio::test]
-async fn connection_refused_is_a_retryable_transport_error() {
-    // A socket bound but never listening: the port stays ours for the whole
-    // test (no bind-then-drop race) and refuses every connection.
-    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-    socket.bind(([127, 0, 0, 1], 0).into()).expect("bind");
-    let port = socket.local_addr().expect("addr").port();
-    let client = Client::builder()
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .access_token(BEARER)
-        .retry_policy(fast_retries())
-        .build()
-        .expect("config");
-    let err = client
-        .list_tokens(CUSTOMER)
-        .await
-        .expect_err("nobody listens");
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    assert!(err.is_retryable());
-    assert!(err.to_string().contains("could not reach Pine Labs"));
-    drop(socket);
-}
+// Connection refused, DNS, TLS and closed connections: `tests/causes.rs`.
 
 #[tokio::test]
 async fn a_dropped_connection_is_retried_for_a_get_but_not_for_a_delete() {
