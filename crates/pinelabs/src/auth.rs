@@ -550,6 +550,11 @@ impl TokenProvider for ClientCredentials {
                 return Err(error);
             }
             let result = self.fetch().await;
+            crate::telemetry::token_fetch(match &result {
+                Ok(_) => "ok",
+                Err(Error::Auth { .. }) => "credentials_refused",
+                Err(_) => "token_unavailable",
+            });
             self.remember(&result);
             result
         })

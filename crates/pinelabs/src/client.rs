@@ -15,7 +15,7 @@ use crate::{
     auth::Credentials,
     config::{Environment, RetryPolicy, Timeouts},
     error::{ApiError, Context, Error, Result, excerpt, map_with_body},
-    transport::{CallState, Transport},
+    transport::{CallState, ErrorType, Transport},
     validate,
 };
 
@@ -161,11 +161,14 @@ impl Client {
                     Err(Box::pin(map_with_body::<T>(e, cx)).await)
                 }
             };
-            if let Some(span) = call.close_span() {
+            if let Some(span) = call.existing_span().filter(|s| !s.is_disabled()) {
                 let _entered = span.enter();
                 match &result {
                     Ok(_) => tracing::debug!("pinelabs call succeeded"),
-                    Err(e) => tracing::warn!(error = %e, "pinelabs call failed"),
+                    Err(e) => {
+                        crate::transport::record_error(&span, ErrorType::of_error(e));
+                        tracing::warn!(error = %e, "pinelabs call failed");
+                    }
                 }
             }
             result
@@ -451,7 +454,9 @@ impl ClientBuilder {
             max_response_bytes: self
                 .max_response_bytes
                 .unwrap_or(crate::config::DEFAULT_MAX_RESPONSE_BYTES),
+            server: crate::telemetry::Server::of(&base_url),
         });
+        crate::telemetry::describe();
         let api =
             pinelabs_api::Client::new_with_client(&base_url, http, Hooks::new(transport.clone()));
         Ok(Client {

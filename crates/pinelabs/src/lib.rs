@@ -20,9 +20,17 @@
 //!   client, built once) with the same middleware, present operations and
 //!   future ones alike; [`Client::call`] maps their errors with the call's
 //!   full context;
-//! * **tracing**: one `pinelabs.call` span per call with the operation, path
-//!   template, status, attempts, latency and request id, never a secret or a
-//!   body.
+//! * **tracing**, shaped for OpenTelemetry (through `tracing-opentelemetry`):
+//!   one `pinelabs.call` span per call (exported under its operationId, with
+//!   `pinelabs.operation_id`, `pinelabs.request_id`, `http.request.method`,
+//!   `url.template`, `http.response.status_code`, `error.type`,
+//!   `pinelabs.attempts`) and one client span per HTTP attempt named
+//!   `{method} {url.template}` with the stable HTTP client conventions'
+//!   attributes (`server.address`, `server.port`,
+//!   `http.request.resend_count` on retries, ...). Never an id, a secret or a
+//!   body: paths appear as their template;
+//! * **metrics** ([`telemetry`]): `http.client.request.duration` per
+//!   attempt, retry and token-fetch counters, through the `metrics` facade.
 //!
 //! # Example
 //!
@@ -80,6 +88,8 @@
 //!   give it a ring-based configuration.
 //! * `thiserror`: the one error type. `secrecy`: secrets that do not print.
 //! * `tokio`: timers, the single-flight refresh lock. `tracing`: spans.
+//!   `metrics`: the metrics facade (why not the OpenTelemetry API: see
+//!   [`telemetry`]). `hyper`: to read a closed connection in an error chain.
 //! * `uuid`: `Request-ID`s. `chrono`: timestamps (already in the generated types).
 //! * `http`, `http-body-util`: `Limited`, the response-size cap.
 //! * `futures-util`: `FutureExt::then`, so that a call's future holds the
@@ -94,6 +104,7 @@ mod client;
 mod config;
 mod error;
 pub mod ext;
+pub mod telemetry;
 mod tls;
 mod transport;
 pub mod validate;

@@ -46,6 +46,7 @@ use crate::{
     auth::{AccessToken, TokenProvider},
     config::{REFUSED_STATUSES, RETRYABLE_STATUSES, RetryPolicy, Timeouts},
     error::Error,
+    telemetry,
 };
 
 /// The `Request-ID` header: filled in with a fresh UUID when the caller
@@ -88,7 +89,6 @@ pub(crate) struct CallState {
     /// (which also covers reading the body) is clipped to it, and no
     /// backoff sleeps past it, so no separate timer wraps the call.
     pub deadline: Instant,
-    pub started: Instant,
     span: Mutex<Option<Span>>,
     outcome: Mutex<Outcome>,
 }
@@ -98,7 +98,6 @@ impl CallState {
         let started = Instant::now();
         Arc::new(Self {
             deadline: started + total,
-            started,
             span: Mutex::new(None),
             outcome: Mutex::default(),
         })
@@ -132,32 +131,31 @@ impl CallState {
             let op = || spec::operation(operation_id);
             tracing::info_span!(
                 "pinelabs.call",
-                operation = operation_id,
-                http.method = op().map_or("", |op| op.method),
-                http.route = op().map_or("", |op| op.path),
-                request_id = self.outcome().request_id.as_deref().unwrap_or_default(),
-                http.status_code = field::Empty,
-                attempts = field::Empty,
-                latency_ms = field::Empty,
+                otel.name = operation_id,
+                pinelabs.operation_id = operation_id,
+                pinelabs.request_id = self.outcome().request_id.as_deref().unwrap_or_default(),
+                http.request.method = op().map_or("", |op| op.method),
+                url.template = op().map_or("", |op| op.path),
+                http.response.status_code = field::Empty,
+                error.type = field::Empty,
+                otel.status_code = field::Empty,
+                pinelabs.attempts = field::Empty,
             )
         })
         .clone()
     }
 
-    /// Records the final status, attempts and latency on the span.
-    pub(crate) fn close_span(&self) -> Option<Span> {
-        let span = self
-            .span
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()?;
-        let outcome = self.outcome();
-        if let Some(status) = outcome.status {
-            span.record("http.status_code", status);
+    /// Records the final status (or error type) and attempts on the span.
+    pub(crate) fn close_span(&self, result: &reqwest::Result<reqwest::Response>) {
+        if let Some(span) = self.existing_span() {
+            record_result(&span, result);
+            span.record("pinelabs.attempts", i64::from(self.outcome().attempts));
         }
-        span.record("attempts", outcome.attempts);
-        span.record("latency_ms", self.started.elapsed().as_millis() as u64);
-        Some(span)
+    }
+
+    /// The call's span, if a request was made.
+    pub(crate) fn existing_span(&self) -> Option<Span> {
+        self.span.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Time left before the deadline.
@@ -224,6 +222,8 @@ pub(crate) struct Transport {
     pub idempotency: BTreeMap<String, bool>,
     /// The most bytes of a response body that are read.
     pub max_response_bytes: usize,
+    /// The server, as metric labels.
+    pub server: telemetry::Server,
 }
 
 /// `response`, whose body fails with `LengthLimitError` past `limit` bytes
@@ -417,6 +417,7 @@ impl Transport {
             ),
             _ => {}
         }
+        telemetry::retry(state.template, ErrorType::of(result));
         Next::SleepThenRetry(delay)
     }
 
@@ -440,6 +441,10 @@ impl Transport {
         state.retries += u32::from(costs_a_retry);
         state.refreshed = true;
         tracing::debug!("access token refused with 401; resending with a fresh token");
+        telemetry::retry(
+            state.template,
+            Some(ErrorType::Status(StatusCode::UNAUTHORIZED)),
+        );
         Next::Resend
     }
 
@@ -452,18 +457,23 @@ impl Transport {
         operation_id: &str,
     ) -> reqwest::Result<reqwest::Response> {
         let rule = self.retry_rule(operation_id, request.method());
-        let mut state = LoopState::default();
+        let mut state = LoopState {
+            template: spec::operation(operation_id).map_or("", |op| op.path),
+            ..LoopState::default()
+        };
+        let mut resend_count = 0;
         loop {
             let (budget, clipped) = self.attempt_budget(call);
             *request.timeout_mut() = Some(budget);
+            let span = attempt_span(operation_id, &request, resend_count);
             // JSON bodies are bytes, so the clone always succeeds; a
             // streaming body could not be resent, so it is sent once.
             let Some(this_attempt) = request.try_clone() else {
-                let result = client.execute(request).await;
+                let result = self.send(client, request, &span, operation_id).await;
                 Self::record(call, &result, clipped);
                 return result;
             };
-            let result = client.execute(this_attempt).await;
+            let result = self.send(client, this_attempt, &span, operation_id).await;
             Self::record(call, &result, clipped);
             match self
                 .decide(call, rule, &result, &mut request, &mut state)
@@ -476,7 +486,35 @@ impl Transport {
                     tokio::time::sleep(delay).await;
                 }
             }
+            resend_count += 1;
         }
+    }
+
+    /// One attempt, inside its span when someone listens, and its duration.
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        span: &Span,
+        operation_id: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let started = Instant::now();
+        let result = if span.is_disabled() {
+            client.execute(request).await
+        } else {
+            tracing::Instrument::instrument(client.execute(request), span.clone()).await
+        };
+        record_result(span, &result);
+        let op = spec::operation(operation_id);
+        telemetry::attempt(
+            op.map_or("", |op| op.method),
+            op.map_or("", |op| op.path),
+            &self.server,
+            result.as_ref().ok().map(|r| r.status().as_u16()),
+            ErrorType::of(&result),
+            started.elapsed().as_secs_f64(),
+        );
+        result
     }
 }
 
@@ -484,6 +522,8 @@ impl Transport {
 struct LoopState {
     retries: u32,
     refreshed: bool,
+    /// The operation's path template, for the retry counter.
+    template: &'static str,
 }
 
 impl Middleware for Transport {
@@ -535,10 +575,121 @@ impl Middleware for Transport {
             } else {
                 tracing::Instrument::instrument(sent, span).await
             };
-            call.close_span();
+            call.close_span(&result);
             result.map(|response| cap_body(response, self.max_response_bytes))
         })
     }
+}
+
+/// `error.type` of the HTTP semantic conventions: the status code of an
+/// error status, else a low-cardinality name of the failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorType {
+    Status(StatusCode),
+    Named(&'static str),
+}
+
+impl ErrorType {
+    pub(crate) fn of(result: &reqwest::Result<reqwest::Response>) -> Option<Self> {
+        match result {
+            Ok(response) if response.status().as_u16() >= 400 => {
+                Some(ErrorType::Status(response.status()))
+            }
+            Ok(_) => None,
+            Err(e) if e.is_timeout() => Some(ErrorType::Named("timeout")),
+            Err(e) => Some(ErrorType::Named(Self::cause_name(
+                crate::TransportCause::of(e),
+            ))),
+        }
+    }
+
+    fn cause_name(cause: crate::TransportCause) -> &'static str {
+        match cause {
+            crate::TransportCause::Dns => "dns",
+            crate::TransportCause::ConnectionRefused => "connection_refused",
+            crate::TransportCause::Connect => "connect",
+            crate::TransportCause::Tls => "tls",
+            crate::TransportCause::ConnectionClosed => "connection_closed",
+            _ => "_OTHER",
+        }
+    }
+
+    /// For a whole call that failed: the HTTP status where there was one.
+    pub(crate) fn of_error(error: &Error) -> Self {
+        let named = match error {
+            Error::Api { status, .. } => {
+                return StatusCode::from_u16(*status)
+                    .map_or(ErrorType::Named("_OTHER"), ErrorType::Status);
+            }
+            Error::Auth { .. } => "credentials_refused",
+            Error::TokenUnavailable { .. } => "token_unavailable",
+            Error::Timeout { .. } => "timeout",
+            Error::Transport { cause, .. } => Self::cause_name(*cause),
+            Error::Decode { .. } => "decode",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::InvalidInput { .. } => "invalid_input",
+        };
+        ErrorType::Named(named)
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            ErrorType::Status(status) => status.as_str(),
+            ErrorType::Named(name) => name,
+        }
+    }
+}
+
+/// Records an attempt's (or call's) status, `error.type` and OTel status.
+fn record_result(span: &Span, result: &reqwest::Result<reqwest::Response>) {
+    if span.is_disabled() {
+        return;
+    }
+    if let Ok(response) = result {
+        // i64: tracing-opentelemetry exports integers given as i64 (a u64
+        // would become a string).
+        span.record(
+            "http.response.status_code",
+            i64::from(response.status().as_u16()),
+        );
+    }
+    if let Some(error_type) = ErrorType::of(result) {
+        record_error(span, error_type);
+    }
+}
+
+/// Marks `span` failed with `error_type`.
+pub(crate) fn record_error(span: &Span, error_type: ErrorType) {
+    span.record("error.type", error_type.as_str());
+    span.record("otel.status_code", "ERROR");
+}
+
+/// The client span of one HTTP attempt, named and attributed by the stable
+/// HTTP client semantic conventions: `{method} {url.template}`, kind client,
+/// `http.request.resend_count` from the second attempt on. No ids, tokens or
+/// bodies: the URL is given as its template and the server's address.
+fn attempt_span(operation_id: &str, request: &reqwest::Request, resend_count: u32) -> Span {
+    let op = || spec::operation(operation_id);
+    let method = || op().map_or("", |op| op.method);
+    let template = || op().map_or("", |op| op.path);
+    let url = request.url();
+    let span = tracing::info_span!(
+        "pinelabs.attempt",
+        otel.name = %format_args!("{} {}", method(), template()),
+        otel.kind = "client",
+        http.request.method = method(),
+        url.template = template(),
+        server.address = url.host_str().unwrap_or_default(),
+        server.port = i64::from(url.port_or_known_default().unwrap_or_default()),
+        http.request.resend_count = field::Empty,
+        http.response.status_code = field::Empty,
+        error.type = field::Empty,
+        otel.status_code = field::Empty,
+    );
+    if resend_count > 0 {
+        span.record("http.request.resend_count", i64::from(resend_count));
+    }
+    span
 }
 
 /// A short, URL-free description of a transport error for logs.
@@ -600,6 +751,7 @@ mod tests {
             user_agent: HeaderValue::from_static("ua"),
             idempotency: BTreeMap::from([("delete_customer_token".to_owned(), true)]),
             max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
+            server: telemetry::Server::of("http://127.0.0.1"),
         };
         assert_eq!(
             transport.retry_rule("delete_customer_token", &Method::POST),

@@ -133,16 +133,16 @@ async fn traces_and_errors_never_contain_the_token_or_secret() {
     // The span has the documented fields, the path template and no raw id.
     assert!(logs.contains("pinelabs.call"), "{logs}");
     assert!(
-        logs.contains("operation=\"list_customer_tokens\""),
+        logs.contains("pinelabs.operation_id=\"list_customer_tokens\""),
         "{logs}"
     );
     assert!(
-        logs.contains("http.route=\"/api/v1/customer/{customer_id}/tokens\""),
+        logs.contains("url.template=\"/api/v1/customer/{customer_id}/tokens\""),
         "{logs}"
     );
-    assert!(logs.contains("http.status_code=503"), "{logs}");
-    assert!(logs.contains("attempts=3"), "{logs}");
-    assert!(logs.contains("latency_ms="), "{logs}");
+    assert!(logs.contains("http.response.status_code=503"), "{logs}");
+    assert!(logs.contains("pinelabs.attempts=3"), "{logs}");
+    assert!(logs.contains("http.request.resend_count=2"), "{logs}");
     assert!(
         logs.contains(list_err.request_id().expect("request id")),
         "{logs}"
