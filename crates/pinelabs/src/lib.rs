@@ -1,8 +1,9 @@
 //! A production client for the Pine Labs Online customer-token API.
 //!
 //! This is the crate services depend on. It is a thin layer over the
-//! generated [`pinelabs_api`] client (whose types it re-exports as
-//! [`types`]) that adds what a payment client needs in production:
+//! client generated from the OpenAPI spec (the `pinelabs-api` crate, reached
+//! through [`Client::api`]; its types are re-exported as [`types`]) that
+//! adds what a payment client needs in production:
 //!
 //! * **auth** ([`auth`]): a static token, the client-credentials grant with a
 //!   cached, single-flight refreshed token, or your own [`auth::TokenProvider`];
@@ -64,6 +65,34 @@
 //! # }
 //! ```
 //!
+//! # Testing your service
+//!
+//! The `pinelabs-sandbox` crate (a dev-dependency) is a stateful fake of
+//! the API on loopback: tokens, deletes, the token endpoint, errors, and
+//! injected faults. Point the client at it:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> pinelabs::Result<()> {
+//! use pinelabs_sandbox::{Fault, Sandbox, SEED_CUSTOMER_ID};
+//!
+//! let sandbox = Sandbox::start().await.expect("loopback port");
+//! let client = pinelabs::Client::builder()
+//!     .base_url(sandbox.base_url())
+//!     .access_token(sandbox.access_token())
+//!     .build()?;
+//! sandbox.inject_faults(1, Fault::status(503).retry_after(0));
+//! let tokens = client.list_tokens(SEED_CUSTOMER_ID).await?; // retried once
+//! assert_eq!(tokens.tokens.len(), 1);
+//! assert_eq!(sandbox.requests().len(), 2);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `Sandbox::set_chaos` injects seeded random faults for load tests, and
+//! `Sandbox::applied_deletes` is its ledger of deletes that took effect.
+//! From a shell, `pinelabs sandbox --port 8080` runs it standalone.
+//!
 //! # TLS
 //!
 //! Choose the TLS stack with one feature (the generated `pinelabs-api`
@@ -83,7 +112,7 @@
 //! # Why these dependencies
 //! * `pinelabs-api` / `progenitor-client`: the generated client and its runtime.
 //! * `reqwest`: the HTTP client progenitor generates for (re-exported as
-//!   [`reqwest`](crate::reqwest)). `rustls` and `rustls-platform-verifier`
+//!   [`reqwest`]). `rustls` and `rustls-platform-verifier`
 //!   (only with the `rustls-ring` feature): reqwest's own TLS crates, to
 //!   give it a ring-based configuration.
 //! * `thiserror`: the one error type. `secrecy`: secrets that do not print.
