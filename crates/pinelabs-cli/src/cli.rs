@@ -15,6 +15,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "pinelabs", version)]
 pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where and how `tokens` commands call Pine Labs (only they take these).
+#[derive(Debug, Args)]
+pub struct Connection {
     /// Pine Labs environment.
     #[arg(long, value_enum, global = true, default_value_t = Env::Uat)]
     pub env: Env,
@@ -24,7 +32,7 @@ pub struct Cli {
     pub base_url: Option<String>,
 
     /// Start the embedded sandbox in-process and point the client at it
-    /// (not with --env or --base-url).
+    /// (not with --env or --base-url). Its data is fresh each time.
     #[arg(long, global = true, conflicts_with_all = ["env", "base_url"])]
     pub sandbox: bool,
 
@@ -41,10 +49,6 @@ pub struct Cli {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub timeout: u64,
-
-    /// What to do.
-    #[command(subcommand)]
-    pub command: Command,
 }
 
 /// A Pine Labs environment.
@@ -60,15 +64,25 @@ pub enum Env {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Customer tokens.
-    #[command(subcommand)]
-    Tokens(Tokens),
+    Tokens(TokensCommand),
     /// Run the sandbox standalone on loopback until interrupted.
     Sandbox(SandboxArgs),
     /// Show the whole flow against the embedded sandbox: list, delete, list.
     Demo,
 }
 
-/// `pinelabs tokens ...`
+/// `pinelabs tokens [OPTIONS] <COMMAND>`
+#[derive(Debug, Args)]
+pub struct TokensCommand {
+    /// Where and how to call.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// What to do with tokens.
+    #[command(subcommand)]
+    pub action: Tokens,
+}
+
+/// `pinelabs tokens list|delete ...`
 #[derive(Debug, Subcommand)]
 pub enum Tokens {
     /// List every token saved for a customer.

@@ -11,7 +11,7 @@ mod output;
 use std::{process::ExitCode, time::Duration};
 
 use clap::Parser;
-use cli::{Cli, Command, Env, Tokens};
+use cli::{Cli, Command, Connection, Env, Tokens};
 use pinelabs::{Client, DeleteToken, Environment, Error, auth::Credentials};
 use pinelabs_sandbox::Sandbox;
 
@@ -59,12 +59,26 @@ impl From<Error> for Failure {
     }
 }
 
+/// Colour only on a terminal, and never with `NO_COLOR` set (no-color.org).
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    colour(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR"),
+    )
+}
+
+fn colour(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
         tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
+            .with_ansi(colour_on_stderr())
             .init();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -90,52 +104,50 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
-    match &cli.command {
+    match cli.command {
         Command::Sandbox(args) => serve_sandbox(args.port).await,
         Command::Demo => demo().await,
-        Command::Tokens(tokens) => {
-            // Keep the embedded sandbox alive for the whole command.
-            let sandbox = if cli.sandbox {
-                Some(start_sandbox().await?)
-            } else {
-                None
-            };
-            let client = client(&cli, sandbox.as_ref())?;
-            match tokens {
-                Tokens::List { customer_id } => {
-                    let list = client.list_tokens(customer_id).await?;
-                    println!(
-                        "{}",
-                        if cli.json {
-                            output::json(&list)
-                        } else {
-                            output::tokens_table(&list)
-                        }
-                    );
-                }
-                Tokens::Delete(args) => {
-                    let delete = args
-                        .metadata
-                        .iter()
-                        .fold(DeleteToken::new(&args.reference), |d, (k, v)| {
-                            d.metadata(k, v)
-                        });
-                    let deleted = client
-                        .delete_token(&args.customer_id, &args.token_id, &delete)
-                        .await?;
-                    println!(
-                        "{}",
-                        if cli.json {
-                            output::json(&deleted)
-                        } else {
-                            output::deleted_line(&deleted)
-                        }
-                    );
-                }
-            }
-            Ok(())
-        }
+        Command::Tokens(tokens) => run_tokens(&tokens.connection, &tokens.action).await,
     }
+}
+
+async fn run_tokens(connection: &Connection, action: &Tokens) -> Result<(), Failure> {
+    // Keep the embedded sandbox alive for the whole command.
+    let sandbox = if connection.sandbox {
+        Some(start_sandbox().await?)
+    } else {
+        None
+    };
+    let client = client(connection, sandbox.as_ref())?;
+    let json = connection.json;
+    let text = match action {
+        Tokens::List { customer_id } => {
+            let list = client.list_tokens(customer_id).await?;
+            if json {
+                output::json(&list)
+            } else {
+                output::tokens_table(&list)
+            }
+        }
+        Tokens::Delete(args) => {
+            let delete = args
+                .metadata
+                .iter()
+                .fold(DeleteToken::new(&args.reference), |d, (k, v)| {
+                    d.metadata(k, v)
+                });
+            let deleted = client
+                .delete_token(&args.customer_id, &args.token_id, &delete)
+                .await?;
+            if json {
+                output::json(&deleted)
+            } else {
+                output::deleted_line(&deleted)
+            }
+        }
+    };
+    println!("{text}");
+    Ok(())
 }
 
 async fn start_sandbox() -> Result<Sandbox, Failure> {
@@ -168,7 +180,7 @@ fn credentials_from_env() -> Result<Credentials, Failure> {
     }
 }
 
-fn client(cli: &Cli, sandbox: Option<&Sandbox>) -> Result<Client, Failure> {
+fn client(cli: &Connection, sandbox: Option<&Sandbox>) -> Result<Client, Failure> {
     let (environment, credentials) = match sandbox {
         Some(sandbox) => (
             Environment::Custom(sandbox.base_url()),
@@ -225,6 +237,13 @@ async fn serve_sandbox(port: u16) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The demo's closing hint: a command that works as printed from the
+/// repository, on a fresh machine (`cargo install --path crates/pinelabs-cli`
+/// makes it `pinelabs tokens list --sandbox ...`).
+const DEMO_HINT_INTRO: &str =
+    "Done. Run it yourself, from the repository (a fresh sandbox: the token is listed again):";
+const DEMO_HINT_COMMAND: &str = "cargo run -q -p pinelabs-cli -- tokens list --sandbox";
+
 async fn demo() -> Result<(), Failure> {
     use pinelabs::prelude::*;
     let sandbox = start_sandbox().await?;
@@ -261,7 +280,22 @@ async fn demo() -> Result<(), Failure> {
     let after = client.list_tokens(customer).await?;
     println!("{}\n", output::tokens_table(&after));
 
-    println!("Done. Run it yourself: pinelabs --sandbox tokens list {customer}");
+    println!("{DEMO_HINT_INTRO}");
+    println!("  {DEMO_HINT_COMMAND} {customer}");
     sandbox.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn colour_needs_a_terminal_and_no_no_color() {
+        assert!(super::colour(true, None));
+        assert!(
+            super::colour(true, Some("".into())),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(!super::colour(true, Some("1".into())));
+        assert!(!super::colour(false, None));
+    }
 }

@@ -69,7 +69,7 @@ fn redacted() -> insta::Settings {
 #[test]
 fn sandbox_list_prints_a_table() {
     let (code, stdout, stderr) =
-        run(pinelabs().args(["--sandbox", "tokens", "list", SEED_CUSTOMER_ID]));
+        run(pinelabs().args(["tokens", "--sandbox", "list", SEED_CUSTOMER_ID]));
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
     redacted().bind(|| insta::assert_snapshot!("list_table", stdout));
@@ -78,7 +78,7 @@ fn sandbox_list_prints_a_table() {
 #[test]
 fn sandbox_list_as_json() {
     let (code, stdout, _) =
-        run(pinelabs().args(["--sandbox", "--json", "tokens", "list", SEED_CUSTOMER_ID]));
+        run(pinelabs().args(["tokens", "--sandbox", "--json", "list", SEED_CUSTOMER_ID]));
     assert_eq!(code, 0);
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
     assert_eq!(json["customer_id"], SEED_CUSTOMER_ID);
@@ -89,8 +89,8 @@ fn sandbox_list_as_json() {
 #[test]
 fn sandbox_delete_prints_the_outcome() {
     let (code, stdout, stderr) = run(pinelabs().args([
-        "--sandbox",
         "tokens",
+        "--sandbox",
         "delete",
         SEED_CUSTOMER_ID,
         SEED_TOKEN_ID,
@@ -102,9 +102,9 @@ fn sandbox_delete_prints_the_outcome() {
     assert_eq!(code, 0, "{stderr}");
     redacted().bind(|| insta::assert_snapshot!("delete_line", stdout));
     let (code, stdout, _) = run(pinelabs().args([
+        "tokens",
         "--sandbox",
         "--json",
-        "tokens",
         "delete",
         SEED_CUSTOMER_ID,
         SEED_TOKEN_ID,
@@ -124,6 +124,55 @@ fn demo_narrates_the_whole_flow() {
     redacted().bind(|| insta::assert_snapshot!("demo", stdout));
 }
 
+/// The demo's closing hint works exactly as printed: the command after
+/// `cargo run -q -p pinelabs-cli --` is this binary's arguments, and it
+/// lists the seeded token (a fresh sandbox).
+#[test]
+fn the_demo_hint_works_as_printed() {
+    let (_, stdout, _) = run(pinelabs().arg("demo"));
+    let hint = stdout.lines().last().expect("a closing line").trim();
+    let args = hint
+        .strip_prefix("cargo run -q -p pinelabs-cli -- ")
+        .unwrap_or_else(|| panic!("the hint is a cargo run command: {hint}"));
+    let (code, listed, stderr) = run(pinelabs().args(args.split_whitespace()));
+    assert_eq!(code, 0, "{hint}: {stderr}");
+    assert!(listed.contains(SEED_TOKEN_ID), "{listed}");
+}
+
+/// Options appear only on the commands they affect.
+#[test]
+fn sandbox_and_demo_help_list_only_their_own_options() {
+    for command in ["sandbox", "demo"] {
+        let (code, help, _) = run(pinelabs().args([command, "--help"]));
+        assert_eq!(code, 0);
+        for option in ["--env", "--base-url", "--sandbox", "--json", "--timeout"] {
+            assert!(
+                !help.contains(option),
+                "`{command} --help` lists {option}:\n{help}"
+            );
+        }
+        insta::assert_snapshot!(format!("help_{command}"), help);
+    }
+    let (_, help, _) = run(pinelabs().args(["tokens", "list", "--help"]));
+    for option in ["--env", "--base-url", "--sandbox", "--json", "--timeout"] {
+        assert!(help.contains(option), "`tokens list --help` lacks {option}");
+    }
+}
+
+/// Logs on a stderr that is not a terminal carry no ANSI escape codes.
+#[test]
+fn logs_have_no_colour_when_stderr_is_not_a_terminal() {
+    let (code, _, stderr) = run(pinelabs().env("RUST_LOG", "debug").args([
+        "tokens",
+        "list",
+        "--sandbox",
+        SEED_CUSTOMER_ID,
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("DEBUG"), "logs were written: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "ANSI codes in: {stderr:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn static_token_from_env_against_a_running_sandbox_keeps_state_across_commands() {
     let sandbox = Sandbox::start().await.expect("sandbox");
@@ -131,9 +180,9 @@ async fn static_token_from_env_against_a_running_sandbox_keeps_state_across_comm
     let cmd = |args: &[&str]| {
         let mut cmd = pinelabs();
         cmd.env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
+            .args(args)
             .arg("--base-url")
-            .arg(&base)
-            .args(args);
+            .arg(&base);
         cmd
     };
     let (code, _, stderr) = run_async(cmd(&[
@@ -159,9 +208,9 @@ async fn client_credentials_from_env() {
     cmd.env("PINELABS_CLIENT_ID", SANDBOX_CLIENT_ID)
         .env("PINELABS_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
         .args([
+            "tokens",
             "--base-url",
             &sandbox.base_url(),
-            "tokens",
             "list",
             SEED_CUSTOMER_ID,
         ]);
@@ -183,9 +232,9 @@ async fn api_error_exits_1_with_an_error_and_a_hint_and_no_token() {
     let mut cmd = pinelabs();
     cmd.env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
         .args([
+            "tokens",
             "--base-url",
             &sandbox.base_url(),
-            "tokens",
             "list",
             "cust-nobody",
         ]);
@@ -211,9 +260,9 @@ async fn api_error_exits_1_with_an_error_and_a_hint_and_no_token() {
 
     let mut cmd = pinelabs();
     cmd.env("PINELABS_ACCESS_TOKEN", WRONG_TOKEN).args([
+        "tokens",
         "--base-url",
         &sandbox.base_url(),
-        "tokens",
         "list",
         SEED_CUSTOMER_ID,
     ]);
@@ -236,9 +285,9 @@ async fn refused_credentials_exit_1_and_an_unreachable_token_endpoint_exits_3() 
     cmd.env("PINELABS_CLIENT_ID", SANDBOX_CLIENT_ID)
         .env("PINELABS_CLIENT_SECRET", "wrong-secret-1f0e")
         .args([
+            "tokens",
             "--base-url",
             &sandbox.base_url(),
-            "tokens",
             "list",
             SEED_CUSTOMER_ID,
         ]);
@@ -262,9 +311,9 @@ async fn refused_credentials_exit_1_and_an_unreachable_token_endpoint_exits_3() 
     cmd.env("PINELABS_CLIENT_ID", SANDBOX_CLIENT_ID)
         .env("PINELABS_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
         .args([
+            "tokens",
             "--base-url",
             &format!("http://127.0.0.1:{port}"),
-            "tokens",
             "list",
             SEED_CUSTOMER_ID,
         ]);
@@ -296,9 +345,9 @@ async fn invalid_input_exits_2_and_sends_nothing() {
     ] {
         let mut cmd = pinelabs();
         cmd.env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
+            .args(&args)
             .arg("--base-url")
-            .arg(sandbox.base_url())
-            .args(&args);
+            .arg(sandbox.base_url());
         let (code, _, stderr) = run_async(cmd).await;
         assert_eq!(code, 2, "{args:?}: {stderr}");
         assert!(stderr.contains("nothing was sent"), "{stderr}");
@@ -312,8 +361,8 @@ async fn invalid_input_exits_2_and_sends_nothing() {
 #[test]
 fn usage_errors_exit_2() {
     let (code, _, stderr) = run(pinelabs().args([
-        "--sandbox",
         "tokens",
+        "--sandbox",
         "delete",
         "c",
         "t",
@@ -330,15 +379,15 @@ fn usage_errors_exit_2() {
     // timeout is refused, not silently raised.
     for args in [
         &[
+            "tokens",
             "--base-url",
             "http://127.0.0.1:9",
             "--sandbox",
-            "tokens",
             "list",
             "c",
         ][..],
-        &["--env", "production", "--sandbox", "tokens", "list", "c"],
-        &["--sandbox", "--timeout", "0", "tokens", "list", "c"],
+        &["tokens", "--env", "production", "--sandbox", "list", "c"],
+        &["tokens", "--sandbox", "--timeout", "0", "list", "c"],
     ] {
         let (code, _, stderr) = run(pinelabs().args(args));
         assert_eq!(code, 2, "{args:?}: {stderr}");
@@ -372,9 +421,9 @@ fn missing_credentials_are_named() {
         "{stderr}"
     );
     let (code, _, stderr) = run(pinelabs().env("PINELABS_ACCESS_TOKEN", "t").args([
+        "tokens",
         "--base-url",
         "http://pine.example",
-        "tokens",
         "list",
         "c",
     ]));
@@ -390,9 +439,9 @@ fn unreachable_server_exits_3() {
         .expect("addr")
         .port();
     let (code, stdout, stderr) = run(pinelabs().env("PINELABS_ACCESS_TOKEN", WRONG_TOKEN).args([
+        "tokens",
         "--base-url",
         &format!("http://127.0.0.1:{port}"),
-        "tokens",
         "list",
         "c",
     ]));
@@ -408,11 +457,11 @@ async fn timeout_exits_3() {
     let mut cmd = pinelabs();
     cmd.env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
         .args([
+            "tokens",
             "--timeout",
             "1",
             "--base-url",
             &sandbox.base_url(),
-            "tokens",
             "list",
             SEED_CUSTOMER_ID,
         ]);
@@ -467,7 +516,7 @@ fn standalone_sandbox_serves_until_killed() {
         .to_owned();
     let (code, stdout, stderr) = run(pinelabs()
         .env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
-        .args(["--base-url", &url, "tokens", "list", SEED_CUSTOMER_ID]));
+        .args(["tokens", "--base-url", &url, "list", SEED_CUSTOMER_ID]));
     drop(child);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains(SEED_TOKEN_ID));

@@ -155,11 +155,6 @@ pub use reqwest;
 /// open enums (`Unknown(String)` for values the docs do not list).
 pub use pinelabs_api::types;
 
-// The README's Rust examples are compiled (and the sandbox one run) as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
-
 /// The extension traits, for `use pinelabs::prelude::*`.
 pub mod prelude {
     pub use crate::ext::{CustomerTokenExt, CustomerTokensExt, DeletedTokenExt};
