@@ -61,8 +61,15 @@ pub fn run() -> anyhow::Result<()> {
     step("xtask codegen --check", || {
         codegen::check(&spec_path(), &codegen::snapshot_path())
     })?;
-    step("tests", || cargo(&["test", "--workspace"], &[]))?;
-    step("TLS variants", tls_variants)?;
+    let mut tests = 0;
+    step("tests", || {
+        tests += crate::cargo_tests_in(&root(), &["test", "--workspace"])?;
+        Ok(())
+    })?;
+    step("TLS variants", || {
+        tests += tls_variants()?;
+        Ok(())
+    })?;
     step("xtask contract", || conformance(&["contract"]))?;
     step("xtask schemathesis", || conformance(&["schemathesis"]))?;
     step("rustdoc", || {
@@ -90,14 +97,17 @@ pub fn run() -> anyhow::Result<()> {
     })?;
     step("xtask package", crate::package::run)?;
     step("xtask drill", crate::drill::run)?;
-    println!("==> ci: all green");
+    println!(
+        "==> ci: all green; {tests} tests passed (the workspace suite and the TLS variants' unit tests)"
+    );
     Ok(())
 }
 
 /// The non-default TLS choices of `pinelabs`: each builds and passes its
 /// unit tests (an `https` client builds with that stack), and neither has
 /// `aws-lc-sys` in its dependency tree.
-pub fn tls_variants() -> anyhow::Result<()> {
+pub fn tls_variants() -> anyhow::Result<u64> {
+    let mut passed = 0;
     for feature in ["rustls-ring", "native-tls"] {
         let choice = [
             "-p",
@@ -108,7 +118,7 @@ pub fn tls_variants() -> anyhow::Result<()> {
         ];
         let mut test = vec!["test", "--lib"];
         test.extend_from_slice(&choice);
-        cargo(&test, &[])?;
+        passed += crate::cargo_tests_in(&root(), &test)?;
         let mut tree = vec!["tree", "-e", "normal,build", "--prefix", "none"];
         tree.extend_from_slice(&choice);
         let output = std::process::Command::new(crate::cargo_bin())
@@ -121,7 +131,7 @@ pub fn tls_variants() -> anyhow::Result<()> {
         anyhow::ensure!(aws.is_empty(), "`{feature}` still builds {aws:?}");
         println!("==> {feature}: builds, tests pass, no aws-lc in its tree");
     }
-    Ok(())
+    Ok(passed)
 }
 
 /// `cargo xtask load`: the load tests (clean and chaos), in release mode, with their reports.

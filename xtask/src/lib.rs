@@ -72,6 +72,40 @@ pub fn cargo_bin() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
+/// Runs `cargo args` in `dir`, echoing the command and its output, and
+/// returns the number of tests passed (from the `test result:` lines).
+pub fn cargo_tests_in(dir: &Path, args: &[&str]) -> anyhow::Result<u64> {
+    use std::io::{BufRead, BufReader};
+    println!("==> cargo {}", args.join(" "));
+    let mut child = Command::new(cargo_bin())
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot run cargo")?;
+    let mut passed = 0;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line?;
+            println!("{line}");
+            passed += passed_in(&line);
+        }
+    }
+    if !child.wait()?.success() {
+        bail!("`cargo {}` failed", args.join(" "));
+    }
+    Ok(passed)
+}
+
+/// The passed count of a `test result: ok. N passed; ...` line, else 0.
+pub fn passed_in(line: &str) -> u64 {
+    line.strip_prefix("test result: ")
+        .and_then(|rest| rest.split("; ").next())
+        .and_then(|first| first.rsplit(' ').nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Runs `cargo args` in `dir` with `envs`, echoing the command; fails on a
 /// non-zero exit.
 pub fn cargo_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
@@ -86,4 +120,18 @@ pub fn cargo_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> anyhow::Res
         bail!("`cargo {}` failed", args.join(" "));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passed_counts_are_read_from_test_result_lines() {
+        let line = "test result: ok. 17 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out";
+        assert_eq!(super::passed_in(line), 17);
+        assert_eq!(
+            super::passed_in("test result: FAILED. 3 passed; 1 failed;"),
+            3
+        );
+        assert_eq!(super::passed_in("running 17 tests"), 0);
+    }
 }

@@ -11,12 +11,27 @@ use anyhow::{Context, bail};
 
 use crate::root;
 
+/// Fails with one line saying what to install when `program` is not on
+/// PATH (instead of the raw "No such file or directory").
+pub fn require(program: &str, install: &str) -> anyhow::Result<()> {
+    match Command::new(program).arg("--version").output() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("{program} is not installed: install {install}, then run this again")
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `tools/node_modules/.bin/<name>`, installing the npm tools with `npm ci`
 /// from the committed lockfile when they are missing.
 pub fn npm_bin(name: &str) -> anyhow::Result<PathBuf> {
     let tools = root().join("tools");
     let bin = tools.join("node_modules/.bin").join(name);
     if !bin.exists() {
+        require(
+            "npm",
+            "Node.js 20 with npm (Debian: apt-get install nodejs npm)",
+        )?;
         println!("==> npm ci (tools/package-lock.json)");
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
@@ -36,6 +51,10 @@ pub fn venv_bin(name: &str) -> anyhow::Result<PathBuf> {
     let venv = root().join(".venv");
     let bin = venv.join("bin").join(name);
     if !bin.exists() {
+        require(
+            "python3",
+            "Python 3.11 with venv and pip (Debian: apt-get install python3 python3-venv)",
+        )?;
         println!("==> python3 -m venv .venv && pip install -r tools/requirements.txt");
         run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
         run_ok(
@@ -105,4 +124,19 @@ pub fn redocly_lint(spec: &Path) -> anyhow::Result<()> {
     }
     println!("lint: redocly (redocly.yaml ruleset): no errors, no warnings");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_missing_tool_is_one_line_saying_what_to_install() {
+        let err = super::require("pinelabs-no-such-tool", "it from its vendor")
+            .expect_err("not installed")
+            .to_string();
+        assert_eq!(
+            err,
+            "pinelabs-no-such-tool is not installed: install it from its vendor, then run this again"
+        );
+        assert!(super::require("cargo", "Rust").is_ok());
+    }
 }
