@@ -138,7 +138,14 @@ pub fn run() -> anyhow::Result<()> {
     let target = std::path::absolute(target_dir(&repo))?;
     let target_str = target.to_str().context("target dir is not UTF-8")?;
     let env = [("CARGO_TARGET_DIR", target_str)];
-    let work = std::env::temp_dir().join(format!("pinelabs-package-{}", std::process::id()));
+    // A path never used before: cargo keeps a registry's extracted sources
+    // under a hash of its index URL and reuses them without checking, so a
+    // reused path (a recycled pid) verified against an older package.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let work =
+        std::env::temp_dir().join(format!("pinelabs-package-{}-{nanos}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     let index = empty_index(&work.join("index"))?;
     let config = format!("registries.{REGISTRY}.index=\"{index}\"");
