@@ -132,8 +132,40 @@ fn empty_index(dir: &Path) -> anyhow::Result<String> {
     Ok(format!("file://{}", dir.display()))
 }
 
+/// Removes the sources cargo extracted from earlier runs' local registries
+/// (`$CARGO_HOME/registry/src/-<hash>/pinelabs*`). `cargo package
+/// --workspace` verifies each crate against its siblings through
+/// `target/package/tmp-registry`, and cargo reuses an extracted crate of the
+/// same name, version and registry path without checking it: the second run
+/// from the same checkout verified the CLI against the first run's
+/// `pinelabs` (found by CI). Only file registries (names starting with `-`)
+/// and only this project's crates are touched.
+fn clear_stale_extractions() -> anyhow::Result<()> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry/src")) else {
+        return Ok(());
+    };
+    let Ok(registries) = std::fs::read_dir(&src) else {
+        return Ok(());
+    };
+    for registry in registries.flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for krate in std::fs::read_dir(registry.path())?.flatten() {
+            if krate.file_name().to_string_lossy().starts_with("pinelabs") {
+                std::fs::remove_dir_all(krate.path())?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs the packaging check.
 pub fn run() -> anyhow::Result<()> {
+    clear_stale_extractions()?;
     let repo = root();
     let target = std::path::absolute(target_dir(&repo))?;
     let target_str = target.to_str().context("target dir is not UTF-8")?;
