@@ -289,15 +289,19 @@ pub struct ClientCredentials {
 /// [`Error::TokenUnavailable`].
 fn token_failure(reason: String, status: Option<u16>, cause: Option<TransportCause>) -> Error {
     match status {
-        Some(s) if (400..500).contains(&s) && s != 408 && s != 429 => {
-            Error::Auth { reason, status }
-        }
+        Some(s) if refuses(s) => Error::Auth { reason, status },
         _ => Error::TokenUnavailable {
             reason,
             status,
             cause,
         },
     }
+}
+
+/// Whether a token endpoint's status refuses the credentials (a 4xx other
+/// than 408 and 429, which say "later", not "no").
+fn refuses(status: u16) -> bool {
+    (400..500).contains(&status) && status != 408 && status != 429
 }
 
 /// What a token endpoint's error answer says, without its body: the status,
@@ -317,9 +321,10 @@ fn refusal_reason(status: u16, body: &[u8], secret: &str) -> String {
         (Some(one), None) | (None, Some(one)) => format!("{status}: {one}"),
         (None, None) => status.to_string(),
     };
-    match token_failure(String::new(), Some(status), None) {
-        Error::Auth { .. } => format!("it answered {said}"),
-        _ => format!("the token endpoint answered {said}"),
+    if refuses(status) {
+        format!("it answered {said}")
+    } else {
+        format!("the token endpoint answered {said}")
     }
 }
 

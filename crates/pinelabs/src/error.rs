@@ -295,8 +295,10 @@ impl Error {
 
     /// Whether the same call may succeed if made again later.
     ///
-    /// True for timeouts, transport failures and the
-    /// [`RETRYABLE_STATUSES`](crate::RETRYABLE_STATUSES). The client has already retried where that was safe
+    /// True for timeouts, transport failures, an unavailable token endpoint
+    /// ([`Error::TokenUnavailable`]) and the
+    /// [`RETRYABLE_STATUSES`](crate::RETRYABLE_STATUSES); false for refused
+    /// credentials ([`Error::Auth`]). The client has already retried where that was safe
     /// (see [`RetryPolicy`](crate::RetryPolicy)); a caller retrying a delete
     /// must reuse the same `merchant_unique_reference`.
     pub fn is_retryable(&self) -> bool {

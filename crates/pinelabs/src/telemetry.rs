@@ -28,7 +28,7 @@
 
 use std::sync::Arc;
 
-use metrics::{SharedString, Unit};
+use metrics::{Label, SharedString, Unit};
 
 use crate::transport::ErrorType;
 
@@ -89,25 +89,20 @@ pub(crate) fn attempt(
     error: Option<ErrorType>,
     seconds: f64,
 ) {
-    let mut labels = vec![
-        ("http.request.method", SharedString::const_str(method)),
-        ("url.template", SharedString::const_str(template)),
-        ("server.address", shared(&server.address)),
-        ("server.port", shared(&server.port)),
-    ];
+    let mut labels = Vec::with_capacity(6);
+    labels.extend([
+        Label::new("http.request.method", SharedString::const_str(method)),
+        Label::new("url.template", SharedString::const_str(template)),
+        Label::new("server.address", shared(&server.address)),
+        Label::new("server.port", shared(&server.port)),
+    ]);
     if let Some(status) = status {
-        labels.push((
-            "http.response.status_code",
-            SharedString::from_owned(status.to_string()),
-        ));
+        let status = SharedString::from_owned(status.to_string());
+        labels.push(Label::new("http.response.status_code", status));
     }
     if let Some(error) = error {
-        labels.push(("error.type", error_label(error)));
+        labels.push(Label::new("error.type", error_label(error)));
     }
-    let labels: Vec<metrics::Label> = labels
-        .into_iter()
-        .map(|(k, v)| metrics::Label::new(k, v))
-        .collect();
     metrics::histogram!(REQUEST_DURATION, labels).record(seconds);
 }
 

@@ -409,15 +409,15 @@ impl Transport {
                 delay_ms = delay.as_millis() as u64,
                 "retrying pinelabs call after a retryable status"
             ),
-            (Err(e), _) => tracing::info!(
+            (Err(_), _) => tracing::info!(
                 retry = state.retries,
-                error = transport_kind(e),
+                error = ErrorType::of(result).as_ref().map_or("", ErrorType::as_str),
                 delay_ms = delay.as_millis() as u64,
                 "retrying pinelabs call after a transport error"
             ),
             _ => {}
         }
-        telemetry::retry(state.template, ErrorType::of(result));
+        telemetry::retry(state.route.template, ErrorType::of(result));
         Next::SleepThenRetry(delay)
     }
 
@@ -442,7 +442,7 @@ impl Transport {
         state.refreshed = true;
         tracing::debug!("access token refused with 401; resending with a fresh token");
         telemetry::retry(
-            state.template,
+            state.route.template,
             Some(ErrorType::Status(StatusCode::UNAUTHORIZED)),
         );
         Next::Resend
@@ -458,22 +458,23 @@ impl Transport {
     ) -> reqwest::Result<reqwest::Response> {
         let rule = self.retry_rule(operation_id, request.method());
         let mut state = LoopState {
-            template: spec::operation(operation_id).map_or("", |op| op.path),
+            route: Route::of(operation_id),
             ..LoopState::default()
         };
         let mut resend_count = 0;
         loop {
             let (budget, clipped) = self.attempt_budget(call);
             *request.timeout_mut() = Some(budget);
-            let span = attempt_span(operation_id, &request, resend_count);
+            let route = state.route;
+            let span = attempt_span(route, &request, resend_count);
             // JSON bodies are bytes, so the clone always succeeds; a
             // streaming body could not be resent, so it is sent once.
             let Some(this_attempt) = request.try_clone() else {
-                let result = self.send(client, request, &span, operation_id).await;
+                let result = self.send(client, request, &span, route).await;
                 Self::record(call, &result, clipped);
                 return result;
             };
-            let result = self.send(client, this_attempt, &span, operation_id).await;
+            let result = self.send(client, this_attempt, &span, route).await;
             Self::record(call, &result, clipped);
             match self
                 .decide(call, rule, &result, &mut request, &mut state)
@@ -496,7 +497,7 @@ impl Transport {
         client: &reqwest::Client,
         request: reqwest::Request,
         span: &Span,
-        operation_id: &str,
+        route: Route,
     ) -> reqwest::Result<reqwest::Response> {
         let started = Instant::now();
         let result = if span.is_disabled() {
@@ -505,10 +506,9 @@ impl Transport {
             tracing::Instrument::instrument(client.execute(request), span.clone()).await
         };
         record_result(span, &result);
-        let op = spec::operation(operation_id);
         telemetry::attempt(
-            op.map_or("", |op| op.method),
-            op.map_or("", |op| op.path),
+            route.method,
+            route.template,
             &self.server,
             result.as_ref().ok().map(|r| r.status().as_u16()),
             ErrorType::of(&result),
@@ -522,8 +522,25 @@ impl Transport {
 struct LoopState {
     retries: u32,
     refreshed: bool,
-    /// The operation's path template, for the retry counter.
+    /// The operation's method and path template, looked up once per call.
+    route: Route,
+}
+
+/// An operation's method and path template (from the spec), for spans and
+/// metrics; empty for an operationId the spec does not have.
+#[derive(Debug, Clone, Copy, Default)]
+struct Route {
+    method: &'static str,
     template: &'static str,
+}
+
+impl Route {
+    fn of(operation_id: &str) -> Self {
+        spec::operation(operation_id).map_or(Route::default(), |op| Route {
+            method: op.method,
+            template: op.path,
+        })
+    }
 }
 
 impl Middleware for Transport {
@@ -668,17 +685,14 @@ pub(crate) fn record_error(span: &Span, error_type: ErrorType) {
 /// HTTP client semantic conventions: `{method} {url.template}`, kind client,
 /// `http.request.resend_count` from the second attempt on. No ids, tokens or
 /// bodies: the URL is given as its template and the server's address.
-fn attempt_span(operation_id: &str, request: &reqwest::Request, resend_count: u32) -> Span {
-    let op = || spec::operation(operation_id);
-    let method = || op().map_or("", |op| op.method);
-    let template = || op().map_or("", |op| op.path);
+fn attempt_span(route: Route, request: &reqwest::Request, resend_count: u32) -> Span {
     let url = request.url();
     let span = tracing::info_span!(
         "pinelabs.attempt",
-        otel.name = %format_args!("{} {}", method(), template()),
+        otel.name = %format_args!("{} {}", route.method, route.template),
         otel.kind = "client",
-        http.request.method = method(),
-        url.template = template(),
+        http.request.method = route.method,
+        url.template = route.template,
         server.address = url.host_str().unwrap_or_default(),
         server.port = i64::from(url.port_or_known_default().unwrap_or_default()),
         http.request.resend_count = field::Empty,
@@ -690,19 +704,6 @@ fn attempt_span(operation_id: &str, request: &reqwest::Request, resend_count: u3
         span.record("http.request.resend_count", i64::from(resend_count));
     }
     span
-}
-
-/// A short, URL-free description of a transport error for logs.
-pub(crate) fn transport_kind(error: &reqwest::Error) -> &'static str {
-    if error.is_connect() {
-        "connect"
-    } else if error.is_timeout() {
-        "timeout"
-    } else if error.is_body() || error.is_decode() {
-        "body"
-    } else {
-        "request"
-    }
 }
 
 /// `Retry-After` as a delay: delta-seconds or an HTTP date.
