@@ -29,6 +29,9 @@ pub struct Operation {
     pub path: &'static str,
     /// Its header parameters, e.g. `Request-ID`.
     pub header_params: &'static [&'static str],
+    /// Whether it sends `Authorization: Bearer` (`false` for the token
+    /// endpoint, whose spec says `security: []`).
+    pub authenticated: bool,
 }
 
 /// A documented response example.
@@ -83,6 +86,35 @@ pub fn operation(operation_id: &str) -> Option<&'static Operation> {
         .binary_search_by(|op| op.operation_id.cmp(operation_id))
         .ok()
         .and_then(|i| OPERATIONS.get(i))
+}
+
+/// The path template of `operation_id`, usable in constants:
+/// `const P: &str = match path_of("generate_token") { Some(p) => p, None => "" };`.
+pub const fn path_of(operation_id: &str) -> Option<&'static str> {
+    let mut i = 0;
+    while i < OPERATIONS.len() {
+        if str_eq(OPERATIONS[i].operation_id, operation_id) {
+            return Some(OPERATIONS[i].path);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `a == b`, in a `const fn`.
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// The documented example body of `operation_id`'s response with `status`.

@@ -135,13 +135,14 @@ pub fn open_enums(model: &Model) -> Result<(String, TokenStream), Error> {
 pub fn spec_data(model: &Model) -> TokenStream {
     let operations = model.operations.iter().map(|op| {
         let (id, method, path) = (&op.operation_id, &op.method, &op.path);
-        let headers = &op.header_params;
+        let (headers, authenticated) = (&op.header_params, op.authenticated);
         quote! {
             Operation {
                 operation_id: #id,
                 method: #method,
                 path: #path,
                 header_params: &[#(#headers),*],
+                authenticated: #authenticated,
             }
         }
     });

@@ -55,6 +55,8 @@ pub struct OperationDef {
     pub response_examples: Vec<(u16, String)>,
     /// The request body's example, compact JSON, if any.
     pub request_example: Option<String>,
+    /// Whether it sends a bearer token (`false` where `security: []`).
+    pub authenticated: bool,
 }
 
 /// A `maxProperties` limit on an object-valued property.
@@ -225,62 +227,101 @@ fn operations(spec: &Value) -> Result<Vec<OperationDef>, Error> {
         return Ok(out);
     };
     for (path, item) in paths {
-        let shared_params = item.get("parameters").and_then(Value::as_array);
         for method in METHODS {
-            let Some(op) = item.get(*method) else {
-                continue;
-            };
-            let operation_id = op
-                .get("operationId")
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    Error::Unsupported(format!(
-                        "{} {path} has no operationId",
-                        method.to_uppercase()
-                    ))
-                })?
-                .to_owned();
-            let params = shared_params.into_iter().flatten().chain(
-                op.get("parameters")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten(),
-            );
-            let header_params = params
-                .map(|p| resolve(spec, p))
-                .filter(|p| p.get("in").and_then(Value::as_str) == Some("header"))
-                .map(|p| text(p, "name"))
-                .collect();
-            let mut response_examples = Vec::new();
-            if let Some(Value::Object(responses)) = op.get("responses") {
-                for (status, response) in responses {
-                    let Ok(status) = status.parse::<u16>() else {
-                        continue;
-                    };
-                    if let Some(example) =
-                        resolve(spec, response).pointer("/content/application~1json/example")
-                    {
-                        response_examples.push((status, compact(example)));
-                    }
-                }
+            if let Some(op) = item.get(*method) {
+                out.push(operation_def(spec, path, method, item, op)?);
             }
-            let request_example = op
-                .get("requestBody")
-                .map(|b| resolve(spec, b))
-                .and_then(|b| b.pointer("/content/application~1json/example"))
-                .map(compact);
-            out.push(OperationDef {
-                operation_id,
-                method: method.to_uppercase(),
-                path: path.clone(),
-                header_params,
-                response_examples,
-                request_example,
-            });
         }
     }
     out.sort_by(|a, b| a.operation_id.cmp(&b.operation_id));
     Ok(out)
+}
+
+/// One operation: `op` is `item[method]` of `paths[path]`.
+fn operation_def(
+    spec: &Value,
+    path: &str,
+    method: &str,
+    item: &Value,
+    op: &Value,
+) -> Result<OperationDef, Error> {
+    let operation_id = op
+        .get("operationId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            Error::Unsupported(format!(
+                "{} {path} has no operationId",
+                method.to_uppercase()
+            ))
+        })?
+        .to_owned();
+    let request_example = op
+        .get("requestBody")
+        .map(|b| resolve(spec, b))
+        .and_then(|b| b.pointer("/content/application~1json"))
+        .and_then(|media| examples_of(media).into_iter().next());
+    Ok(OperationDef {
+        operation_id,
+        method: method.to_uppercase(),
+        path: path.to_owned(),
+        header_params: header_params(spec, item, op),
+        response_examples: response_examples(spec, op),
+        request_example,
+        authenticated: authenticated(spec, op),
+    })
+}
+
+/// The names of the header parameters of the path item and the operation.
+fn header_params(spec: &Value, item: &Value, op: &Value) -> Vec<String> {
+    [item, op]
+        .into_iter()
+        .filter_map(|v| v.get("parameters").and_then(Value::as_array))
+        .flatten()
+        .map(|p| resolve(spec, p))
+        .filter(|p| p.get("in").and_then(Value::as_str) == Some("header"))
+        .map(|p| text(p, "name"))
+        .collect()
+}
+
+/// Every JSON response example of `op`, by status.
+fn response_examples(spec: &Value, op: &Value) -> Vec<(u16, String)> {
+    let Some(Value::Object(responses)) = op.get("responses") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (status, response) in responses {
+        let Ok(status) = status.parse::<u16>() else {
+            continue;
+        };
+        if let Some(media) = resolve(spec, response).pointer("/content/application~1json") {
+            out.extend(examples_of(media).into_iter().map(|body| (status, body)));
+        }
+    }
+    out
+}
+
+/// A media type's `example`, or each `examples.*.value`, as compact JSON.
+fn examples_of(media: &Value) -> Vec<String> {
+    if let Some(example) = media.get("example") {
+        return vec![compact(example)];
+    }
+    media
+        .get("examples")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|examples| examples.values())
+        .filter_map(|example| example.get("value"))
+        .map(compact)
+        .collect()
+}
+
+/// Whether `op` sends a bearer token: its own `security`, else the
+/// document's, lists a requirement (`security: []` means none).
+fn authenticated(spec: &Value, op: &Value) -> bool {
+    op.get("security")
+        .or_else(|| spec.get("security"))
+        .and_then(Value::as_array)
+        .is_some_and(|requirements| !requirements.is_empty())
 }
 
 /// `card_brand` → `CardBrand`, `Request-ID` → `RequestId`.

@@ -1,19 +1,6 @@
 //! Random faults on a share of API calls, for fault-injected load runs.
 
-use std::{sync::Arc, time::Duration};
-
-use axum::{
-    body::{Body, Bytes},
-    extract::{Request, State},
-    http::StatusCode,
-    middleware::Next,
-    response::Response,
-};
-
-use crate::{
-    routes::{Shared, error},
-    store::Fault,
-};
+use std::time::Duration;
 
 /// Random faults on a share of the API calls (never the token endpoint),
 /// drawn from a seeded generator. Set with
@@ -135,65 +122,19 @@ impl ChaosState {
         Self { chaos, rng }
     }
 
-    fn draw(&mut self) -> Option<Injected> {
+    pub(crate) fn draw(&mut self) -> Option<Injected> {
         let x = self.rng.f64();
         self.chaos.pick(x)
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Injected {
+pub(crate) enum Injected {
     Unavailable,
     InternalError,
     Dropped,
     Slow(Duration),
     Unauthorized,
-}
-
-/// The middleware on the API routes: draws a fault and applies it before or
-/// after the handler.
-pub(crate) async fn inject(
-    State(shared): State<Arc<Shared>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let injected = shared.store().chaos.as_mut().and_then(ChaosState::draw);
-    match injected {
-        None => next.run(request).await,
-        Some(Injected::Unavailable) => {
-            crate::routes::fault_response(&Fault::status(503).retry_after(0))
-        }
-        Some(Injected::Unauthorized) => error(
-            StatusCode::UNAUTHORIZED,
-            "USER_AUTHENTICATION_FAILED",
-            "the bearer token is invalid or expired",
-            "authentication",
-        ),
-        Some(Injected::InternalError) => {
-            drop(next.run(request).await);
-            crate::routes::fault_response(&Fault::status(500))
-        }
-        Some(Injected::Dropped) => {
-            drop(next.run(request).await);
-            dropped_connection()
-        }
-        Some(Injected::Slow(by)) => {
-            let response = next.run(request).await;
-            tokio::time::sleep(by).await;
-            response
-        }
-    }
-}
-
-/// A response whose body fails at once: the server closes the connection
-/// before the status line is flushed, so the client sees the connection
-/// closed without an answer.
-fn dropped_connection() -> Response {
-    let failing = futures_util::stream::iter([Err::<Bytes, std::io::Error>(std::io::Error::new(
-        std::io::ErrorKind::ConnectionAborted,
-        "injected drop",
-    ))]);
-    Response::new(Body::from_stream(failing))
 }
 
 #[cfg(test)]

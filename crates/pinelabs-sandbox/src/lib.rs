@@ -52,7 +52,10 @@
 
 #![deny(missing_docs)]
 
+mod answers;
 mod chaos;
+mod config;
+mod inject;
 mod routes;
 mod store;
 
@@ -65,64 +68,18 @@ use std::{
 use pinelabs_api::types::{CustomerToken, CustomerTokens};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
+use answers::Shared;
 pub use chaos::Chaos;
+pub use config::{
+    SANDBOX_ACCESS_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxConfig, TokenShape,
+};
 pub use store::{AppliedDelete, Fault, LoggedRequest, card_token};
-
-use routes::Shared;
 use store::{Customer, Store};
 
-/// The static bearer token the sandbox always accepts.
-pub const SANDBOX_ACCESS_TOKEN: &str = "sandbox-access-token";
-/// The client id the sandbox's token endpoint accepts.
-pub const SANDBOX_CLIENT_ID: &str = "sandbox-client";
-/// The client secret the sandbox's token endpoint accepts.
-pub const SANDBOX_CLIENT_SECRET: &str = "sandbox-secret";
 /// The customer of the documentation's example.
 pub const SEED_CUSTOMER_ID: &str = "cust-v1-0811030624-aa-RBDgpR";
 /// The token of the documentation's example.
 pub const SEED_TOKEN_ID: &str = "token-v1-1234567890-aa-ABCDEF";
-
-/// How the token endpoint shapes its answer (all three are documented).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TokenShape {
-    /// `{"access_token", "expires_at"}` (ISO-8601, 6 decimals). The default.
-    #[default]
-    ExpiresAt,
-    /// `{"access_token", "expires_in"}` (seconds).
-    ExpiresIn,
-    /// `{"data": {"access_token", "expires_at"}}`.
-    Wrapped,
-}
-
-/// How to run the sandbox.
-#[derive(Debug, Clone)]
-pub struct SandboxConfig {
-    /// A bearer token that is always valid.
-    pub access_token: String,
-    /// The client id the token endpoint accepts.
-    pub client_id: String,
-    /// The client secret the token endpoint accepts.
-    pub client_secret: String,
-    /// How long issued tokens live.
-    pub token_ttl: Duration,
-    /// The token endpoint's answer shape.
-    pub token_shape: TokenShape,
-    /// Whether to start with the documentation's example data.
-    pub seed: bool,
-}
-
-impl Default for SandboxConfig {
-    fn default() -> Self {
-        Self {
-            access_token: SANDBOX_ACCESS_TOKEN.to_owned(),
-            client_id: SANDBOX_CLIENT_ID.to_owned(),
-            client_secret: SANDBOX_CLIENT_SECRET.to_owned(),
-            token_ttl: routes::DEFAULT_TOKEN_TTL,
-            token_shape: TokenShape::default(),
-            seed: true,
-        }
-    }
-}
 
 /// A running sandbox. Dropping it stops the server.
 #[derive(Debug)]
@@ -190,7 +147,7 @@ impl Sandbox {
 
     /// Adds a customer with no tokens (no-op if it exists).
     pub fn add_customer(&self, customer_id: &str) {
-        let now: pinelabs_api::types::Timestamp = chrono::Utc::now().into();
+        let now = config::timestamp();
         self.shared
             .store()
             .customers
@@ -277,7 +234,7 @@ fn seed(store: &mut Store) {
         tracing::error!("the spec's list example is missing or does not decode");
         return;
     };
-    let now = chrono::Utc::now();
+    let now = config::now();
     for token in &mut list.tokens {
         token.expired_at = Some((now + chrono::Duration::days(365)).into());
     }

@@ -1,41 +1,26 @@
 //! The HTTP side: Pine Labs' documented behaviour, emulated.
 
-use std::{
-    sync::{Arc, Mutex, MutexGuard},
-    time::Duration,
-};
+use std::sync::Arc;
 
 use axum::{
     Json, Router,
     body::Bytes,
     extract::{Path, Request, State, rejection::PathRejection},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 use pinelabs_api::types::{
-    DeleteTokenRequest, MetadataValue, RequestId, RequestTimestamp, ResourceId,
+    DeleteTokenRequest, GrantType, MetadataValue, RequestId, RequestTimestamp, ResourceId,
+    TokenData, TokenRequest, TokenResponse,
 };
-use serde::Deserialize;
 
 use crate::{
-    SandboxConfig, TokenShape,
-    store::{DeleteRefusal, Fault, LoggedRequest, Store},
+    answers::{Shared, error, fault_response},
+    config::TokenShape,
+    store::{DeleteRefusal, LoggedRequest},
 };
-
-/// State shared by the handlers and the [`Sandbox`](crate::Sandbox) handle.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub config: SandboxConfig,
-    pub store: Mutex<Store>,
-}
-
-impl Shared {
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
@@ -46,10 +31,13 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route_layer(middleware::from_fn_with_state(
             shared.clone(),
-            crate::chaos::inject,
+            crate::inject::inject,
         ));
     Router::new()
-        .route("/api/auth/v1/token", post(issue_token))
+        .route(
+            "/api/auth/v1/token",
+            post(issue_token).fallback(method_not_allowed),
+        )
         .merge(api)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), log_request))
@@ -72,22 +60,6 @@ impl IntoResponse for Rejected {
 }
 
 type Handled = Result<Response, Rejected>;
-
-/// The Pine Labs error body (`ErrorResponse` of the spec; the sandbox's
-/// tests validate every answer against it).
-pub(crate) fn error(
-    status: StatusCode,
-    code: &str,
-    message: impl Into<String>,
-    step: &str,
-) -> Response {
-    let body = serde_json::json!({
-        "code": code,
-        "message": message.into(),
-        "additional_error_details": {"source": "pinelabs-sandbox", "step": step},
-    });
-    (status, Json(body)).into_response()
-}
 
 fn invalid(message: impl Into<String>) -> Rejected {
     error(
@@ -190,31 +162,6 @@ where
         .map_err(|e| invalid(format!("header {name} is invalid: {e}")))
 }
 
-pub(crate) fn fault_response(fault: &Fault) -> Response {
-    let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    let mut response = if fault.html {
-        (
-            status,
-            [(header::CONTENT_TYPE, "text/html")],
-            format!("<html><body><h1>{status}</h1></body></html>"),
-        )
-            .into_response()
-    } else {
-        let code = if fault.status == 429 {
-            "PAYMENT_RATE_LIMIT"
-        } else {
-            "SERVICE_UNAVAILABLE"
-        };
-        error(status, code, "injected fault", "fault-injection")
-    };
-    if let Some(seconds) = fault.retry_after {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    }
-    response
-}
-
 fn check_id(name: &str, id: &str) -> Result<(), Rejected> {
     ResourceId::try_from(id)
         .map(drop)
@@ -307,61 +254,77 @@ async fn delete_token(
     Err(refusal.into())
 }
 
-#[derive(Deserialize)]
-struct TokenRequest {
-    client_id: String,
-    client_secret: String,
-    grant_type: String,
+/// The token endpoint answers any method but `POST` with a documented 405.
+async fn method_not_allowed() -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "the token endpoint takes only POST",
+        "routing",
+    )
 }
 
-async fn issue_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let unprocessable = |message: &str| {
+/// A token request is the spec's `TokenRequest` (unknown fields and empty
+/// values refused by the generated type), for the `client_credentials`
+/// grant, with the configured client id and secret. Every refusal is the
+/// documented 422.
+fn check_token_request(shared: &Shared, body: &[u8]) -> Result<(), Rejected> {
+    let unprocessable = |message: &str| -> Rejected {
         error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "INVALID_REQUEST",
             message,
             "token",
         )
+        .into()
     };
-    let Ok(request) = serde_json::from_slice::<TokenRequest>(&body) else {
-        return unprocessable("client_id, client_secret and grant_type are required");
-    };
-    if request.grant_type != "client_credentials" {
-        return unprocessable("grant_type must be client_credentials");
+    let request: TokenRequest = serde_json::from_slice(body)
+        .map_err(|_| unprocessable("client_id, client_secret and grant_type are required"))?;
+    if request.grant_type != GrantType::ClientCredentials {
+        return Err(unprocessable("grant_type must be client_credentials"));
     }
-    if request.client_id != shared.config.client_id
-        || request.client_secret != shared.config.client_secret
+    if *request.client_id != shared.config.client_id
+        || *request.client_secret != shared.config.client_secret
     {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "USER_AUTHENTICATION_FAILED",
-            "unknown client id or wrong secret",
-            "token",
-        );
+        return Err(unprocessable("unknown client id or wrong secret"));
     }
+    Ok(())
+}
+
+async fn issue_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Handled {
+    check_token_request(&shared, &body)?;
     let token = format!("sbx-{}", uuid::Uuid::new_v4().simple());
     let ttl = shared.config.token_ttl;
     shared
         .store()
         .issued
         .insert(token.clone(), tokio::time::Instant::now() + ttl);
-    let expires_at = (chrono::Utc::now()
-        + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(1)))
-    .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-    .to_string();
-    let body = match shared.config.token_shape {
-        TokenShape::ExpiresAt => {
-            serde_json::json!({"access_token": token, "expires_at": expires_at})
-        }
-        TokenShape::ExpiresIn => {
-            serde_json::json!({"access_token": token, "expires_in": ttl.as_secs()})
-        }
-        TokenShape::Wrapped => {
-            serde_json::json!({"data": {"access_token": token, "expires_at": expires_at}})
-        }
+    let expires_at = crate::config::now()
+        + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(1));
+    let expires_at = Some(expires_at.into());
+    let answer = match shared.config.token_shape {
+        TokenShape::ExpiresAt => TokenResponse::builder()
+            .access_token(token)
+            .expires_at(expires_at),
+        TokenShape::ExpiresIn => TokenResponse::builder()
+            .access_token(token)
+            .expires_in(serde_json::Value::from(ttl.as_secs())),
+        TokenShape::Wrapped => TokenResponse::builder().data(
+            TokenData::builder()
+                .access_token(token)
+                .expires_at(expires_at)
+                .try_into()
+                .ok(),
+        ),
     };
-    Json(body).into_response()
+    match TokenResponse::try_from(answer) {
+        Ok(answer) => Ok(Json(answer).into_response()),
+        Err(e) => Err(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            e.to_string(),
+            "token",
+        )
+        .into()),
+    }
 }
-
-/// Default lifetime of issued tokens.
-pub(crate) const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);

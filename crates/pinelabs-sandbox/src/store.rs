@@ -10,6 +10,8 @@ use pinelabs_api::types::{
     PaymentMethod, Timestamp, TokenStatus, error::ConversionError,
 };
 
+use crate::{chaos::ChaosState, config};
+
 /// One customer and their tokens.
 #[derive(Debug, Clone)]
 pub(crate) struct Customer {
@@ -75,7 +77,7 @@ pub(crate) struct Store {
     pub faults: VecDeque<Fault>,
     pub latency: Duration,
     pub log: Vec<LoggedRequest>,
-    pub chaos: Option<crate::chaos::ChaosState>,
+    pub chaos: Option<ChaosState>,
     /// Every delete that took effect, in order.
     pub ledger: Vec<AppliedDelete>,
 }
@@ -141,7 +143,7 @@ impl Store {
             .try_into()
             .map_err(|e: ConversionError| DeleteRefusal::Internal(e.to_string()))?;
         customer.tokens.remove(index);
-        customer.updated_at = chrono::Utc::now().into();
+        customer.updated_at = config::timestamp();
         self.deletes.insert(reference.to_owned(), answer.clone());
         self.ledger.push(AppliedDelete {
             customer_id: customer_id.to_owned(),
@@ -162,7 +164,7 @@ pub fn card_token(
     token_id: &str,
     last4: &str,
 ) -> Result<CustomerToken, ConversionError> {
-    let now = chrono::Utc::now();
+    let now = config::now();
     let card: CardData = CardData::builder()
         .last4_digit(last4.to_owned())
         .card_type(CardType::Debit)

@@ -12,6 +12,7 @@ use pinelabs_sandbox::{
 use serde_json::{Value, json};
 
 const LIST_ROUTE: &str = "/api/v1/customer/{customer_id}/tokens";
+const TOKEN_ROUTE: &str = "/api/auth/v1/token";
 const DELETE_ROUTE: &str = "/api/v1/customer/{customer_id}/tokens/{token_id}/delete";
 
 fn schemas() -> &'static SpecSchemas {
@@ -194,6 +195,9 @@ async fn the_token_endpoint_issues_expiring_tokens_in_each_shape() {
             .post(format!("{}/api/auth/v1/token", sandbox.base_url()))
             .json(&json!({"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET, "grant_type": "client_credentials"}))
             .send().await.expect("send").json().await.expect("json");
+        schemas()
+            .validate_response("POST", TOKEN_ROUTE, 200, &answer)
+            .expect("a documented token answer");
         let body = if shape == TokenShape::Wrapped {
             &answer["data"]
         } else {
@@ -234,7 +238,12 @@ async fn the_token_endpoint_refuses_bad_credentials() {
     let http = reqwest::Client::new();
     let url = format!("{}/api/auth/v1/token", sandbox.base_url());
     let wrong = http.post(&url).json(&json!({"client_id": SANDBOX_CLIENT_ID, "client_secret": "nope", "grant_type": "client_credentials"})).send().await.expect("send");
-    assert_eq!(wrong.status(), 401);
+    assert_eq!(wrong.status(), 422, "the documented refusal");
+    let body: Value = wrong.json().await.expect("json");
+    assert_eq!(body["code"], "INVALID_REQUEST");
+    schemas()
+        .validate_response("POST", TOKEN_ROUTE, 422, &body)
+        .expect("the spec's 422");
     let missing = http
         .post(&url)
         .json(&json!({"client_id": SANDBOX_CLIENT_ID}))
@@ -244,6 +253,59 @@ async fn the_token_endpoint_refuses_bad_credentials() {
     assert_eq!(missing.status(), 422);
     let get = http.get(&url).send().await.expect("send");
     assert_eq!(get.status(), 405);
+    let body: Value = get.json().await.expect("a JSON error body");
+    schemas()
+        .validate_response("POST", TOKEN_ROUTE, 405, &body)
+        .expect("the spec's 405");
+}
+
+/// Every timestamp the sandbox writes has microseconds (6 decimals), as the
+/// documentation writes them: the seed's expiry, a customer added now, and
+/// `updated_at` after a delete.
+#[tokio::test]
+async fn timestamps_have_exactly_six_decimals() {
+    let sandbox = Sandbox::start().await.expect("start");
+    sandbox.add_customer("cust-new");
+    let deleted = delete(
+        &sandbox,
+        SEED_CUSTOMER_ID,
+        SEED_TOKEN_ID,
+        json!({"merchant_unique_reference": "ref-six"}),
+    )
+    .await;
+    assert_eq!(deleted.status, 200);
+    sandbox.add_token(
+        SEED_CUSTOMER_ID,
+        pinelabs_sandbox::card_token(SEED_CUSTOMER_ID, "token-new", "4242").expect("token"),
+    );
+    let mut stamps = Vec::new();
+    for customer in [SEED_CUSTOMER_ID, "cust-new"] {
+        collect_timestamps(&list(&sandbox, customer).await.body, &mut stamps);
+    }
+    assert!(stamps.len() >= 7, "{stamps:?}");
+    for stamp in stamps {
+        let decimals = stamp
+            .strip_suffix('Z')
+            .and_then(|s| s.rsplit_once('.'))
+            .map(|(_, d)| d.len());
+        assert_eq!(decimals, Some(6), "{stamp}");
+    }
+}
+
+/// Every string under a key ending in `_at`.
+fn collect_timestamps(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match value.as_str() {
+                    Some(s) if key.ends_with("_at") => out.push(s.to_owned()),
+                    _ => collect_timestamps(value, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_timestamps(v, out)),
+        _ => {}
+    }
 }
 
 #[tokio::test]

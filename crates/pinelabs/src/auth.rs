@@ -25,17 +25,31 @@ use std::{
     time::Duration,
 };
 
-use tokio::time::Instant;
-
+use pinelabs_api::{
+    hooks::{Hooks, Middleware},
+    types::{GrantType, TokenRequest, TokenResponse},
+};
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use tokio::time::Instant;
 
-use crate::error::{Error, Result, TransportCause, transport_message};
+use crate::{
+    error::{Error, Result, TransportCause, transport_message},
+    retry::{exponential, jitter},
+    telemetry, wire,
+};
 pub use pinelabs_api::hooks::BoxFuture;
 
-/// The path of Pine Labs' token endpoint.
-pub const TOKEN_PATH: &str = "/api/auth/v1/token";
+/// The operationId of Pine Labs' token endpoint in the spec.
+pub const TOKEN_OPERATION: &str = "generate_token";
+
+/// The path of Pine Labs' token endpoint, from the spec (a build error if
+/// the spec loses the operation).
+#[allow(clippy::panic)] // evaluated at compile time only
+pub const TOKEN_PATH: &str = match pinelabs_api::spec::path_of(TOKEN_OPERATION) {
+    Some(path) => path,
+    None => panic!("the spec has no generate_token operation"),
+};
 
 /// The most bytes of a token endpoint answer that are read.
 pub const TOKEN_ANSWER_MAX_BYTES: usize = 64 * 1024;
@@ -230,6 +244,30 @@ impl Credentials {
         Self::Provider(provider)
     }
 
+    /// Rejects empty credentials, before anything is sent.
+    pub(crate) fn check(&self) -> Result<()> {
+        let empty = match self {
+            Credentials::AccessToken(token) => {
+                token.expose_secret().is_empty().then_some("access token")
+            }
+            Credentials::ClientCredentials {
+                client_id,
+                client_secret,
+            } => (client_id.is_empty().then_some("client id")).or(client_secret
+                .expose_secret()
+                .is_empty()
+                .then_some("client secret")),
+            Credentials::Provider(_) => None,
+        };
+        match empty {
+            Some(what) => Err(Error::invalid(
+                "credentials",
+                format!("the {what} is empty"),
+            )),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn into_provider(
         self,
         http: reqwest::Client,
@@ -269,6 +307,10 @@ impl fmt::Debug for Credentials {
 
 /// The client-credentials grant, with a cached, single-flight refreshed token.
 ///
+/// The exchange is the spec's `generate_token` operation, sent through the
+/// generated client once per fetch (no retry loop: the shared failure below
+/// is the backoff).
+///
 /// A failed fetch is shared too: callers that waited on the flight get its
 /// error, and for a short, jittered backoff (about 1 s after the first
 /// failure, doubling to 30 s) every caller gets that error at once instead
@@ -284,12 +326,11 @@ pub struct ClientCredentials {
     failure: Mutex<Option<Failure>>,
 }
 
-/// A failed fetch as an error: [`Error::Auth`] when the endpoint refused the
-/// credentials (a 4xx other than 408 and 429), else
-/// [`Error::TokenUnavailable`].
+/// A failed fetch as an error: [`Error::Auth`] when the endpoint rejected
+/// the credentials, else [`Error::TokenUnavailable`].
 fn token_failure(reason: String, status: Option<u16>, cause: Option<TransportCause>) -> Error {
     match status {
-        Some(s) if refuses(s) => Error::Auth { reason, status },
+        Some(s) if rejects_credentials(s) => Error::Auth { reason, status },
         _ => Error::TokenUnavailable {
             reason,
             status,
@@ -298,30 +339,36 @@ fn token_failure(reason: String, status: Option<u16>, cause: Option<TransportCau
     }
 }
 
-/// Whether a token endpoint's status refuses the credentials (a 4xx other
-/// than 408 and 429, which say "later", not "no").
-fn refuses(status: u16) -> bool {
+/// Whether a token endpoint's status rejects the credentials: a 4xx other
+/// than 408 and 429, which say "later", not "no". (Not to be confused with
+/// [`NOT_PROCESSED_STATUSES`](crate::NOT_PROCESSED_STATUSES), the API's
+/// answers that declined a request before acting.)
+fn rejects_credentials(status: u16) -> bool {
     (400..500).contains(&status) && status != 408 && status != 429
 }
 
 /// What a token endpoint's error answer says, without its body: the status,
-/// and the code and message when the answer is a JSON object with them.
-fn refusal_reason(status: u16, body: &[u8], secret: &str) -> String {
+/// and the code and message when the answer is a JSON object with them
+/// (Pine Labs' `code`/`message`, or OAuth's `error`/`error_description`).
+fn refusal_reason(status: u16, body: &[u8]) -> String {
     let said = serde_json::from_slice::<serde_json::Value>(body).ok();
-    let field = |names: [&str; 2]| {
-        names
-            .iter()
-            .find_map(|n| said.as_ref()?.get(n)?.as_str())
-            .map(|v| crate::error::redact(v, &[secret]))
-    };
-    let code = field(["code", "error"]);
-    let message = field(["message", "error_description"]);
+    let field = |names: [&str; 2]| names.iter().find_map(|n| said.as_ref()?.get(n)?.as_str());
+    refusal(
+        status,
+        field(["code", "error"]),
+        field(["message", "error_description"]),
+    )
+}
+
+/// `it answered 422 CODE: message` (rejected credentials) or `the token
+/// endpoint answered 503` (unavailable).
+fn refusal(status: u16, code: Option<&str>, message: Option<&str>) -> String {
     let said = match (code, message) {
         (Some(code), Some(message)) => format!("{status} {code}: {message}"),
         (Some(one), None) | (None, Some(one)) => format!("{status}: {one}"),
         (None, None) => status.to_string(),
     };
-    if refuses(status) {
+    if rejects_credentials(status) {
         format!("it answered {said}")
     } else {
         format!("the token endpoint answered {said}")
@@ -351,10 +398,8 @@ impl Failure {
     /// Jittered exponential backoff: a random time in `[d/2, d]` where
     /// `d = min(30 s, 1 s * 2^(n-1))` after the `n`-th failure in a row.
     fn backoff(consecutive: u32) -> Duration {
-        let full = FAILURE_BACKOFF
-            .saturating_mul(2u32.saturating_pow(consecutive.saturating_sub(1)))
-            .min(MAX_FAILURE_BACKOFF);
-        full / 2 + full.mul_f64(fastrand::f64() / 2.0)
+        let full = exponential(FAILURE_BACKOFF, consecutive, MAX_FAILURE_BACKOFF);
+        jitter(full / 2, full)
     }
 }
 
@@ -368,32 +413,30 @@ impl fmt::Debug for ClientCredentials {
     }
 }
 
-#[derive(serde::Serialize)]
-struct TokenRequest<'a> {
-    client_id: &'a str,
-    client_secret: &'a str,
-    grant_type: &'static str,
-}
-
-/// The documented token answers: `expires_at`, `expires_in`, or either
-/// wrapped in `data`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum TokenEnvelope {
-    Wrapped { data: TokenBody },
-    Flat(TokenBody),
-}
-
-#[derive(Deserialize)]
-struct TokenBody {
-    access_token: SecretString,
-    #[serde(default)]
-    expires_at: Option<String>,
-    #[serde(default)]
+/// The token fields of an answer in any documented shape: the `data`
+/// envelope, else the top level.
+struct TokenFields {
+    token: Option<String>,
+    expires_at: Option<pinelabs_api::types::Timestamp>,
     expires_in: Option<serde_json::Value>,
 }
 
-impl TokenBody {
+impl TokenFields {
+    fn of(answer: TokenResponse) -> Self {
+        match answer.data {
+            Some(data) if data.access_token.is_some() => Self {
+                token: data.access_token,
+                expires_at: data.expires_at,
+                expires_in: data.expires_in,
+            },
+            _ => Self {
+                token: answer.access_token,
+                expires_at: answer.expires_at,
+                expires_in: answer.expires_in,
+            },
+        }
+    }
+
     /// How long the token lives, from `expires_in` (seconds, as a number or
     /// a numeric string) or `expires_at` (ISO-8601, any number of decimals).
     fn lifetime(&self) -> std::result::Result<Option<Duration>, String> {
@@ -407,18 +450,66 @@ impl TokenBody {
             .ok_or_else(|| format!("`expires_in` is not a number of seconds: {v}"))?;
             return Ok(Some(Duration::from_secs_f64(secs.min(1e9))));
         }
-        if let Some(at) = &self.expires_at {
-            let at = chrono::DateTime::parse_from_rfc3339(at)
-                .map_err(|e| format!("`expires_at` is not an ISO-8601 timestamp ({e})"))?;
-            let left = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
-            return Ok(Some(left.to_std().unwrap_or(Duration::ZERO)));
-        }
-        Ok(None)
+        let Some(at) = &self.expires_at else {
+            return Ok(None);
+        };
+        let at = at
+            .as_datetime()
+            .ok_or("`expires_at` is not an ISO-8601 timestamp")?;
+        Ok(Some(
+            (at - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO),
+        ))
+    }
+
+    fn into_token(self) -> std::result::Result<AccessToken, String> {
+        let lifetime = self.lifetime()?;
+        let token = self
+            .token
+            .ok_or("the token answer has no usable access_token")?;
+        Ok(AccessToken::from_parts(
+            SecretString::from(token),
+            lifetime.map(refresh_deadline),
+        ))
+    }
+}
+
+/// The generated client's hooks for one token exchange: sends once to the
+/// configured token URL, caps the answer and keeps its status (the
+/// generated error of an undecodable body does not carry it).
+#[derive(Debug)]
+struct Exchange {
+    url: reqwest::Url,
+    status: Mutex<Option<u16>>,
+}
+
+impl Middleware for Exchange {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        _operation_id: &'static str,
+    ) -> BoxFuture<'a, std::result::Result<(), String>> {
+        *request.url_mut() = self.url.clone();
+        Box::pin(async { Ok(()) })
+    }
+
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        _operation_id: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        Box::pin(async move {
+            let response = client.execute(request).await?;
+            *self.status.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(response.status().as_u16());
+            Ok(wire::cap_body(response, TOKEN_ANSWER_MAX_BYTES))
+        })
     }
 }
 
 impl ClientCredentials {
-    /// A provider that exchanges `client_id` and `client_secret` at `token_url`.
+    /// A provider that exchanges `client_id` and `client_secret` at
+    /// `token_url` (normally the base URL followed by [`TOKEN_PATH`]).
     pub fn new(
         http: reqwest::Client,
         token_url: String,
@@ -448,32 +539,32 @@ impl ClientCredentials {
     /// Records the outcome of a fetch for the callers that come next.
     fn remember(&self, result: &Result<AccessToken>) {
         let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
-        match result {
+        let e = match result {
             Ok(token) => {
                 *failure = None;
                 *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+                return;
             }
-            Err(e) => {
-                let (reason, status, cause) = match e {
-                    Error::Auth { reason, status, .. } => (reason.clone(), *status, None),
-                    Error::TokenUnavailable {
-                        reason,
-                        status,
-                        cause,
-                        ..
-                    } => (reason.clone(), *status, *cause),
-                    other => (other.to_string(), None, None),
-                };
-                let consecutive = failure.as_ref().map_or(0, |f| f.consecutive) + 1;
-                *failure = Some(Failure {
-                    reason,
-                    status,
-                    cause,
-                    retry_at: tokio::time::Instant::now() + Failure::backoff(consecutive),
-                    consecutive,
-                });
-            }
-        }
+            Err(e) => e,
+        };
+        let (reason, status, cause) = match e {
+            Error::Auth { reason, status, .. } => (reason.clone(), *status, None),
+            Error::TokenUnavailable {
+                reason,
+                status,
+                cause,
+                ..
+            } => (reason.clone(), *status, *cause),
+            other => (other.to_string(), None, None),
+        };
+        let consecutive = failure.as_ref().map_or(0, |f| f.consecutive) + 1;
+        *failure = Some(Failure {
+            reason,
+            status,
+            cause,
+            retry_at: tokio::time::Instant::now() + Failure::backoff(consecutive),
+            consecutive,
+        });
     }
 
     fn fresh_cached(&self) -> Option<AccessToken> {
@@ -481,59 +572,68 @@ impl ClientCredentials {
         cached.as_ref().filter(|t| t.is_fresh()).cloned()
     }
 
+    /// One exchange: the spec's `generate_token`, sent once.
     async fn fetch(&self) -> Result<AccessToken> {
+        let url = reqwest::Url::parse(&self.token_url)
+            .map_err(|e| token_failure(format!("the token URL is not a URL ({e})"), None, None))?;
+        let exchange = Arc::new(Exchange {
+            url,
+            status: Mutex::new(None),
+        });
+        let base = self.token_url.strip_suffix(TOKEN_PATH);
+        let api = pinelabs_api::Client::new_with_client(
+            base.unwrap_or(&self.token_url),
+            self.http.clone(),
+            Hooks::new(exchange.clone()),
+        );
+        let body = TokenRequest::builder()
+            .client_id(self.client_id.clone())
+            .client_secret(self.client_secret.expose_secret().to_owned())
+            .grant_type(GrantType::ClientCredentials);
+        let sent = api.generate_token().body(body).send().await;
+        let status = *exchange.status.lock().unwrap_or_else(|e| e.into_inner());
         let secret = self.client_secret.expose_secret();
-        let fail = |reason: String, status: Option<u16>| {
-            token_failure(crate::error::redact(&reason, &[secret]), status, None)
-        };
-        let response = self
-            .http
-            .post(&self.token_url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .json(&TokenRequest {
-                client_id: &self.client_id,
-                client_secret: secret,
-                grant_type: "client_credentials",
-            })
-            .send()
-            .await
-            .map_err(|e| {
-                let cause = TransportCause::of(&e);
-                let reason = format!(
-                    "the token endpoint could not be reached: {}",
-                    transport_message(cause, &e)
-                );
-                token_failure(crate::error::redact(&reason, &[secret]), None, Some(cause))
-            })?;
-        let status = response.status().as_u16();
-        // A token answer is a few hundred bytes: read at most this much.
-        let response = crate::transport::cap_body(response, TOKEN_ANSWER_MAX_BYTES);
-        let body = response.bytes().await.map_err(|e| {
-            let reason = if crate::error::is_body_limit(&e) {
-                format!("the token answer is larger than {TOKEN_ANSWER_MAX_BYTES} bytes")
-            } else {
-                format!("the token answer could not be read ({e})")
-            };
-            fail(reason, Some(status))
-        })?;
-        if !(200..300).contains(&status) {
-            return Err(fail(refusal_reason(status, &body, secret), Some(status)));
+        match sent {
+            Ok(answer) => TokenFields::of(answer.into_inner())
+                .into_token()
+                .map_err(|why| token_failure(wire::redact(&why, &[secret]), status, None)),
+            Err(e) => Err(failed(e, status, secret).await),
         }
-        let body = match serde_json::from_slice::<TokenEnvelope>(&body) {
-            Ok(TokenEnvelope::Wrapped { data } | TokenEnvelope::Flat(data)) => data,
-            Err(e) => {
-                return Err(fail(
-                    format!("the token answer has no usable access_token ({e})"),
-                    Some(status),
-                ));
-            }
-        };
-        let lifetime = body.lifetime().map_err(|e| fail(e, Some(status)))?;
-        Ok(AccessToken::from_parts(
-            body.access_token,
-            lifetime.map(refresh_deadline),
-        ))
     }
+}
+
+/// A failed exchange as an error, without the secret or the body.
+async fn failed(
+    error: pinelabs_api::Error<pinelabs_api::types::ErrorResponse>,
+    status: Option<u16>,
+    secret: &str,
+) -> Error {
+    use pinelabs_api::Error as E;
+    let reason = match (error, status) {
+        (E::CommunicationError(e), _) => {
+            let cause = TransportCause::of(&e);
+            let reason = transport_message(cause, &e);
+            let reason = format!("the token endpoint could not be reached: {reason}");
+            return token_failure(wire::redact(&reason, &[secret]), None, Some(cause));
+        }
+        (E::ErrorResponse(body), Some(status)) => {
+            refusal(status, Some(&body.code), Some(&body.message))
+        }
+        (E::UnexpectedResponse(response), Some(status)) => {
+            refusal_reason(status, &response.bytes().await.unwrap_or_default())
+        }
+        (E::InvalidResponsePayload(body, _), Some(status)) if status >= 400 => {
+            refusal_reason(status, &body)
+        }
+        (E::InvalidResponsePayload(_, e), _) => {
+            format!("the token answer has no usable access_token ({e})")
+        }
+        (E::ResponseBodyError(e), _) if wire::is_body_limit(&e) => {
+            format!("the token answer is larger than {TOKEN_ANSWER_MAX_BYTES} bytes")
+        }
+        (other, _) => format!("the token answer could not be read ({other})"),
+    };
+    token_failure(wire::redact(&reason, &[secret]), status, None)
 }
 
 impl TokenProvider for ClientCredentials {
@@ -555,11 +655,7 @@ impl TokenProvider for ClientCredentials {
                 return Err(error);
             }
             let result = self.fetch().await;
-            crate::telemetry::token_fetch(match &result {
-                Ok(_) => "ok",
-                Err(Error::Auth { .. }) => "credentials_refused",
-                Err(_) => "token_unavailable",
-            });
+            telemetry::token_fetch(result.as_ref().err().map_or("ok", Error::kind));
             self.remember(&result);
             result
         })
@@ -584,9 +680,10 @@ mod tests {
     use super::*;
 
     fn lifetime(json: &str) -> Option<Duration> {
-        let envelope: TokenEnvelope = serde_json::from_str(json).expect("decodes");
-        let (TokenEnvelope::Wrapped { data } | TokenEnvelope::Flat(data)) = envelope;
-        data.lifetime().expect("valid lifetime")
+        let answer: TokenResponse = serde_json::from_str(json).expect("decodes");
+        let fields = TokenFields::of(answer);
+        assert_eq!(fields.token.as_deref(), Some("t"));
+        fields.lifetime().expect("valid lifetime")
     }
 
     #[test]

@@ -13,9 +13,13 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     auth::Credentials,
-    config::{Environment, RetryPolicy, Timeouts},
-    error::{ApiError, Context, Error, Result, excerpt, map_with_body},
-    transport::{CallState, ErrorType, Transport},
+    config::{DEFAULT_MAX_RESPONSE_BYTES, Environment, Timeouts},
+    error::{ApiError, Error, Result},
+    map::{Context, map_with_body},
+    retry::RetryPolicy,
+    telemetry::{self, ErrorType},
+    tls,
+    transport::{CallState, Transport},
     validate,
 };
 
@@ -98,12 +102,6 @@ impl DeleteToken {
     }
 }
 
-/// `2024-07-09T07:57:08.022Z`: UTC with milliseconds, as Pine Labs documents
-/// `Request-Timestamp`.
-pub(crate) fn rfc3339_millis(now: chrono::DateTime<chrono::Utc>) -> String {
-    now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 impl Client {
     /// A builder with the defaults: UAT, 5 s connect / 10 s attempt / 30 s
     /// total timeouts, 3 attempts, `User-Agent: pinelabs-rust/<version>`.
@@ -166,7 +164,7 @@ impl Client {
                 match &result {
                     Ok(_) => tracing::debug!("pinelabs call succeeded"),
                     Err(e) => {
-                        crate::transport::record_error(&span, ErrorType::of_error(e));
+                        telemetry::record_error(&span, ErrorType::of_error(e));
                         tracing::warn!(error = %e, "pinelabs call failed");
                     }
                 }
@@ -213,72 +211,6 @@ impl Client {
             .body(body);
         self.call(request.send()).await
     }
-}
-
-/// Decodes a JSON body into `T`, or says where it went wrong.
-///
-/// The client decodes every success body this way; it is public so that
-/// stored or captured bodies can be decoded with the same rules. A failure is
-/// [`Error::Decode`] with the JSON path of the offending field (found with
-/// `serde_path_to_error`), e.g. `tokens[0].is_compliant`.
-///
-/// ```
-/// use pinelabs::{Error, types::CustomerTokens};
-///
-/// let body = br#"{"customer_id": "c", "tokens": [{"token_id": "t", "is_compliant": "yes"}]}"#;
-/// match pinelabs::decode_json::<CustomerTokens>(body) {
-///     Err(Error::Decode { path, .. }) => assert_eq!(path, "tokens[0].is_compliant"),
-///     other => panic!("{other:?}"),
-/// }
-/// ```
-pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    decode_with_path(bytes, "", None)
-}
-
-pub(crate) fn decode_with_path<T: DeserializeOwned>(
-    bytes: &[u8],
-    token: &str,
-    request_id: Option<String>,
-) -> Result<T> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let decoded = serde_path_to_error::deserialize::<_, T>(&mut de)
-        .map_err(|e| (render_path(e.path()), e.into_inner()))
-        .and_then(|value| de.end().map(|()| value).map_err(|e| (".".to_owned(), e)));
-    decoded.map_err(|(path, e)| Error::Decode {
-        path,
-        message: e.to_string(),
-        excerpt: excerpt(bytes, &[token]),
-        request_id,
-    })
-}
-
-/// A JSON path such as `tokens[0].is_compliant`; `.` for the root. Keys that
-/// would be ambiguous in dotted form (empty, or with `.`, `[`, `]` or `"`)
-/// are written `["key"]`, the key as a JSON string.
-fn render_path(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                if key.is_empty() || key.contains(['.', '[', ']', '"']) {
-                    // JSON string syntax: the key exactly as it is in the body.
-                    let quoted = serde_json::to_string(key).unwrap_or_else(|_| format!("{key:?}"));
-                    out.push_str(&format!("[{quoted}]"));
-                } else {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(key);
-                }
-            }
-            // A key that could not be read (e.g. invalid UTF-8): the path
-            // names the object that holds it.
-            Segment::Unknown => break,
-        }
-    }
-    if out.is_empty() { ".".to_owned() } else { out }
 }
 
 /// Builds a [`Client`]; see [`Client::builder`].
@@ -395,14 +327,50 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client. Nothing is sent.
+    ///
+    /// An invalid setting is [`Error::InvalidInput`]; an HTTP client or TLS
+    /// configuration that cannot be set up is [`Error::Build`]. Neither is
+    /// retryable.
     pub fn build(self) -> Result<Client> {
         let base_url = self.environment.base_url()?;
-        let credentials = self.credentials.ok_or_else(|| {
+        let credentials = self.credentials.clone().ok_or_else(|| {
             Error::invalid(
                 "credentials",
                 "none given; set an access token, client credentials or a token provider",
             )
         })?;
+        credentials.check()?;
+        self.check_limits()?;
+        let user_agent = self.user_agent.as_deref().unwrap_or(USER_AGENT);
+        let user_agent = HeaderValue::try_from(user_agent)
+            .map_err(|_| Error::invalid("user_agent", "must be a valid header value"))?;
+        let http = self.http_client_for(&base_url)?;
+        let transport = Arc::new(Transport {
+            auth: credentials.into_provider(http.clone(), &base_url),
+            policy: self.retry,
+            timeouts: self.timeouts,
+            user_agent,
+            idempotency: self.idempotency,
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            server: telemetry::Server::of(&base_url),
+        });
+        telemetry::describe();
+        let api =
+            pinelabs_api::Client::new_with_client(&base_url, http, Hooks::new(transport.clone()));
+        let shared = Shared {
+            base_url,
+            api,
+            transport,
+        };
+        Ok(Client {
+            shared: Arc::new(shared),
+        })
+    }
+
+    /// The timeouts, the retry policy and the idempotency overrides.
+    fn check_limits(&self) -> Result<()> {
         if self.timeouts.total.is_zero() || self.timeouts.attempt.is_zero() {
             return Err(Error::invalid("timeouts", "must be greater than zero"));
         }
@@ -412,60 +380,39 @@ impl ClientBuilder {
                 "max_attempts must be at least 1",
             ));
         }
-        let user_agent = self.user_agent.unwrap_or_else(|| USER_AGENT.to_owned());
-        let user_agent = HeaderValue::try_from(user_agent)
-            .map_err(|_| Error::invalid("user_agent", "must be a valid header value"))?;
-        if self.http.is_none() && !crate::tls::HAS_TLS && base_url.starts_with("https://") {
+        match self
+            .idempotency
+            .keys()
+            .find(|id| pinelabs_api::spec::operation(id).is_none())
+        {
+            Some(unknown) => Err(Error::invalid(
+                "idempotent",
+                format!("`{unknown}` is not an operationId of the spec"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The shared `reqwest::Client`, or a new one with the TLS stack of the
+    /// crate's features.
+    fn http_client_for(&self, base_url: &str) -> Result<reqwest::Client> {
+        if let Some(http) = &self.http {
+            return Ok(http.clone());
+        }
+        if !tls::HAS_TLS && base_url.starts_with("https://") {
             return Err(Error::invalid(
                 "base_url",
                 "https needs a TLS feature of pinelabs (rustls, rustls-ring or native-tls)",
             ));
         }
-        let http = match self.http {
-            Some(http) => http,
-            None => crate::tls::http_builder()?
-                .connect_timeout(self.timeouts.connect)
-                // Retries are this crate's job (with idempotency rules), so
-                // reqwest's own protocol-level retry is off; that also saves
-                // it cloning every request. (HTTP/1 only: nothing to nack.)
-                .retry(reqwest::retry::never().max_retries_per_request(0))
-                .build()
-                .map_err(|e| Error::Transport {
-                    cause: crate::TransportCause::Other,
-                    message: "the HTTP client could not be built".to_owned(),
-                    request_id: None,
-                    source: Some(e),
-                })?,
-        };
-        for operation_id in self.idempotency.keys() {
-            if pinelabs_api::spec::operation(operation_id).is_none() {
-                return Err(Error::invalid(
-                    "idempotent",
-                    format!("`{operation_id}` is not an operationId of the spec"),
-                ));
-            }
-        }
-        let transport = Arc::new(Transport {
-            auth: credentials.into_provider(http.clone(), &base_url),
-            policy: self.retry,
-            timeouts: self.timeouts,
-            user_agent,
-            idempotency: self.idempotency,
-            max_response_bytes: self
-                .max_response_bytes
-                .unwrap_or(crate::config::DEFAULT_MAX_RESPONSE_BYTES),
-            server: crate::telemetry::Server::of(&base_url),
-        });
-        crate::telemetry::describe();
-        let api =
-            pinelabs_api::Client::new_with_client(&base_url, http, Hooks::new(transport.clone()));
-        Ok(Client {
-            shared: Arc::new(Shared {
-                base_url,
-                api,
-                transport,
-            }),
-        })
+        tls::http_builder()?
+            .connect_timeout(self.timeouts.connect)
+            // Retries are this crate's job (with idempotency rules), so
+            // reqwest's own protocol-level retry is off; that also saves it
+            // cloning every request. (HTTP/1 only: nothing to nack.)
+            .retry(reqwest::retry::never().max_retries_per_request(0))
+            .build()
+            .map_err(|e| Error::build("the HTTP client could not be built", e))
     }
 }
 
@@ -488,21 +435,5 @@ mod tests {
         send(client.list_tokens("c"));
         send(client.delete_token("c", "t", &DeleteToken::new("r")));
         assert_eq!(client.base_url(), "http://127.0.0.1:9");
-    }
-
-    #[test]
-    fn render_path_is_unambiguous() {
-        let decode = |body: &str| match decode_json::<CustomerTokens>(body.as_bytes()) {
-            Err(Error::Decode { path, .. }) => path,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(decode("[]"), ".");
-        assert_eq!(decode(r#"{"customer_id": 1, "tokens": []}"#), "customer_id");
-        assert_eq!(
-            decode(
-                r#"{"customer_id": "c", "tokens": [{"token_id": "t", "merchant_metadata": {"": 1}}]}"#
-            ),
-            r#"tokens[0].merchant_metadata[""]"#
-        );
     }
 }

@@ -12,13 +12,9 @@
 
 use std::time::Duration;
 
-use pinelabs_api::{
-    ResponseValue,
-    types::{AdditionalErrorDetails, ErrorResponse},
-};
-use serde::de::DeserializeOwned;
+use pinelabs_api::types::{AdditionalErrorDetails, ErrorResponse};
 
-use crate::transport::{self, CallState, parse_retry_after};
+use crate::{retry::RETRYABLE_STATUSES, wire};
 
 /// The generated client's error, with the spec's shared error body.
 pub type ApiError = pinelabs_api::Error<ErrorResponse>;
@@ -156,6 +152,20 @@ pub enum Error {
         request_id: Option<String>,
     },
 
+    /// The client could not be built: the HTTP client or its TLS
+    /// configuration could not be set up. Not retryable: the same
+    /// configuration fails the same way (the CLI exits 2, as for a usage
+    /// error).
+    #[error("the client could not be built: {message}")]
+    #[non_exhaustive]
+    Build {
+        /// What failed, without secrets.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
     /// An input was rejected before anything was sent.
     #[error("invalid {field}: {rule}; nothing was sent")]
     #[non_exhaustive]
@@ -202,11 +212,7 @@ impl TransportCause {
     /// Reads the cause from `error`'s chain (hyper-util's connector errors,
     /// `std::io::Error` kinds, hyper's incomplete message).
     pub fn of(error: &reqwest::Error) -> Self {
-        let chain = || {
-            std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |e| {
-                e.source()
-            })
-        };
+        let chain = || wire::chain(error);
         let io_kind = |kinds: &[std::io::ErrorKind]| {
             chain().any(|e| {
                 e.downcast_ref::<std::io::Error>()
@@ -240,6 +246,18 @@ impl TransportCause {
         }
     }
 
+    /// Its low-cardinality name, for `error.type` in logs, spans and metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TransportCause::Dns => "dns",
+            TransportCause::ConnectionRefused => "connection_refused",
+            TransportCause::Connect => "connect",
+            TransportCause::Tls => "tls",
+            TransportCause::ConnectionClosed => "connection_closed",
+            TransportCause::Other => "_OTHER",
+        }
+    }
+
     /// What to do about it.
     pub fn advice(&self) -> &'static str {
         match self {
@@ -261,12 +279,10 @@ impl TransportCause {
 
 /// The cause and the innermost error's words, without the URL.
 pub(crate) fn transport_message(cause: TransportCause, error: &reqwest::Error) -> String {
-    let innermost = std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |e| {
-        e.source()
-    })
-    .last()
-    .map(ToString::to_string)
-    .filter(|words| !words.contains("://"));
+    let innermost = wire::chain(error)
+        .last()
+        .map(ToString::to_string)
+        .filter(|words| !words.contains("://"));
     match innermost {
         Some(words) if words != cause.to_string() => format!("{cause} ({words})"),
         _ => cause.to_string(),
@@ -303,14 +319,37 @@ impl Error {
     /// must reuse the same `merchant_unique_reference`.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Api { status, .. } => crate::RETRYABLE_STATUSES.contains(status),
+            Error::Api { status, .. } => RETRYABLE_STATUSES.contains(status),
             Error::Timeout { .. } | Error::Transport { .. } | Error::TokenUnavailable { .. } => {
                 true
             }
-            Error::Auth { .. } => false,
-            Error::Decode { .. } | Error::InvalidInput { .. } | Error::ResponseTooLarge { .. } => {
-                false
-            }
+            Error::Auth { .. }
+            | Error::Build { .. }
+            | Error::Decode { .. }
+            | Error::InvalidInput { .. }
+            | Error::ResponseTooLarge { .. } => false,
+        }
+    }
+
+    /// The failure's low-cardinality name: the one table of error names,
+    /// used for `error.type` in logs, spans and metrics (where an
+    /// [`Error::Api`] is named by its status instead).
+    ///
+    /// ```
+    /// let e = pinelabs::Client::builder().build().unwrap_err();
+    /// assert_eq!(e.kind(), "invalid_input");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Api { .. } => "api_error",
+            Error::Auth { .. } => "credentials_refused",
+            Error::TokenUnavailable { .. } => "token_unavailable",
+            Error::Timeout { .. } => "timeout",
+            Error::Transport { cause, .. } => cause.name(),
+            Error::Decode { .. } => "decode",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::Build { .. } => "client_build",
+            Error::InvalidInput { .. } => "invalid_input",
         }
     }
 
@@ -322,9 +361,10 @@ impl Error {
             | Error::Transport { request_id, .. }
             | Error::ResponseTooLarge { request_id, .. }
             | Error::Decode { request_id, .. } => request_id.as_deref(),
-            Error::Auth { .. } | Error::TokenUnavailable { .. } | Error::InvalidInput { .. } => {
-                None
-            }
+            Error::Auth { .. }
+            | Error::TokenUnavailable { .. }
+            | Error::Build { .. }
+            | Error::InvalidInput { .. } => None,
         }
     }
 
@@ -353,6 +393,9 @@ impl Error {
             Error::ResponseTooLarge { .. } => {
                 "raise max_response_bytes if such answers are expected"
             }
+            Error::Build { .. } => {
+                "check the TLS feature chosen for pinelabs and the system's certificates; retrying will not help"
+            }
             Error::InvalidInput { .. } => "correct the input",
         }
     }
@@ -363,303 +406,39 @@ impl Error {
             rule: rule.into(),
         }
     }
-}
 
-/// What the call knew when it failed; empty for a bare conversion.
-#[derive(Debug, Default)]
-pub(crate) struct Context {
-    request_id: Option<String>,
-    status: Option<u16>,
-    retry_after: Option<Duration>,
-    auth_error: Option<Error>,
-    token: Option<crate::auth::AccessToken>,
-    deadline_hit: bool,
-    timeouts: crate::Timeouts,
-    max_response_bytes: usize,
-}
-
-impl Context {
-    /// Takes what `call` recorded.
-    pub(crate) fn of(
-        call: &CallState,
-        timeouts: crate::Timeouts,
-        max_response_bytes: usize,
+    /// A failure to build the client.
+    pub(crate) fn build(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        let mut outcome = call.outcome();
-        Self {
-            request_id: outcome.request_id.clone(),
-            status: outcome.status,
-            retry_after: outcome.retry_after,
-            auth_error: outcome.auth_error.take(),
-            token: outcome.token.clone(),
-            deadline_hit: outcome.deadline_hit,
-            timeouts,
-            max_response_bytes,
+        Error::Build {
+            message: message.into(),
+            source: Some(Box::new(source)),
         }
     }
 
-    fn secret(&self) -> &str {
-        self.token.as_ref().map(|t| t.expose_secret()).unwrap_or("")
-    }
-}
-
-/// The generated client's error as ours. Without the call's context the
-/// request id comes from the response (when Pine Labs echoes it), and an
-/// undocumented status carries no body excerpt.
-impl From<ApiError> for Error {
-    fn from(error: ApiError) -> Self {
-        let cx = Context {
-            max_response_bytes: crate::DEFAULT_MAX_RESPONSE_BYTES,
-            ..Context::default()
-        };
-        map(error, cx)
-    }
-}
-
-/// Whether `error` comes from the body limit (`http_body_util::Limited`).
-pub(crate) fn is_body_limit(error: &reqwest::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = source {
-        if e.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = e.source();
-    }
-    false
-}
-
-/// The full mapping, with the call's context: reads the body of an
-/// undocumented status and finds the JSON path of a decode failure.
-pub(crate) async fn map_with_body<T: DeserializeOwned>(error: ApiError, mut cx: Context) -> Error {
-    if let Some(e) = cx.early() {
-        return e;
-    }
-    match error {
-        pinelabs_api::Error::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            let retry_after = response_retry_after(response.headers()).or(cx.retry_after);
-            let request_id = cx
-                .request_id
-                .clone()
-                .or_else(|| echoed_id(response.headers()));
-            let bytes = response.bytes().await.unwrap_or_default();
-            let message = format!("undocumented status {status}");
-            undocumented(
-                status,
-                &bytes,
-                retry_after,
-                request_id,
-                cx.secret(),
-                message,
-            )
-        }
-        pinelabs_api::Error::InvalidResponsePayload(bytes, e)
-            if cx.status.is_none_or(|s| s < 400) =>
-        {
-            match crate::client::decode_with_path::<T>(&bytes, cx.secret(), cx.request_id.clone()) {
-                Err(decode) => decode,
-                // serde_path_to_error accepted what serde_json refused:
-                // report serde_json's own message.
-                Ok(_) => Error::Decode {
-                    path: ".".to_owned(),
-                    message: e.to_string(),
-                    excerpt: excerpt(&bytes, &[cx.secret()]),
-                    request_id: cx.request_id,
-                },
-            }
-        }
-        other => map(other, cx),
-    }
-}
-
-impl Context {
-    /// What ends the call whatever the generated client reports: the
-    /// deadline, or no token.
-    fn early(&mut self) -> Option<Error> {
-        if self.deadline_hit && self.status.is_none() {
-            return Some(Error::Timeout {
-                after: self.timeouts.total,
-                request_id: self.request_id.clone(),
-            });
-        }
-        self.auth_error.take()
-    }
-}
-
-fn map(error: ApiError, mut cx: Context) -> Error {
-    if let Some(e) = cx.early() {
-        return e;
-    }
-    match error {
-        pinelabs_api::Error::ErrorResponse(body) => documented(body, &cx),
-        pinelabs_api::Error::InvalidResponsePayload(bytes, e) => match cx.status {
-            Some(status) if status >= 400 => undocumented(
-                status,
-                &bytes,
-                cx.retry_after,
-                cx.request_id.clone(),
-                cx.secret(),
-                "the error body is not Pine Labs' documented JSON shape".to_owned(),
-            ),
-            _ => Error::Decode {
-                path: ".".to_owned(),
-                message: e.to_string(),
-                excerpt: excerpt(&bytes, &[cx.secret()]),
-                request_id: cx.request_id,
-            },
-        },
-        pinelabs_api::Error::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            let retry_after = response_retry_after(response.headers()).or(cx.retry_after);
-            let request_id = cx.request_id.or_else(|| echoed_id(response.headers()));
-            Error::Api {
-                status,
-                code: None,
-                message: format!("undocumented status {status}"),
-                details: None,
-                excerpt: None,
-                retry_after,
-                request_id,
-            }
-        }
-        pinelabs_api::Error::CommunicationError(e)
-        | pinelabs_api::Error::ResponseBodyError(e)
-        | pinelabs_api::Error::InvalidUpgrade(e) => {
-            if is_body_limit(&e) {
-                Error::ResponseTooLarge {
-                    limit: cx.max_response_bytes,
-                    request_id: cx.request_id,
-                }
-            } else if e.is_timeout() {
-                Error::Timeout {
-                    after: cx.timeouts.attempt,
-                    request_id: cx.request_id,
-                }
-            } else {
-                let cause = TransportCause::of(&e);
-                Error::Transport {
-                    cause,
-                    message: transport_message(cause, &e),
-                    request_id: cx.request_id,
-                    source: Some(e.without_url()),
-                }
-            }
-        }
-        pinelabs_api::Error::InvalidRequest(why) => Error::invalid("request", why),
-        pinelabs_api::Error::Custom(why) => Error::TokenUnavailable {
-            reason: why,
-            status: None,
-            cause: None,
-        },
-    }
-}
-
-fn response_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(parse_retry_after)
-}
-
-fn echoed_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    headers
-        .get(transport::REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// `Error::Api` from a response in Pine Labs' documented error shape.
-fn documented(body: ResponseValue<ErrorResponse>, cx: &Context) -> Error {
-    let status = body.status().as_u16();
-    let retry_after = response_retry_after(body.headers()).or(cx.retry_after);
-    let request_id = cx.request_id.clone().or_else(|| echoed_id(body.headers()));
-    api_error(status, body.into_inner(), retry_after, request_id)
-}
-
-/// `Error::Api` from a decoded error body.
-fn api_error(
-    status: u16,
-    body: ErrorResponse,
-    retry_after: Option<Duration>,
-    request_id: Option<String>,
-) -> Error {
-    Error::Api {
-        status,
-        code: Some(body.code),
-        message: body.message,
-        details: body.additional_error_details.map(Box::new),
-        excerpt: None,
-        retry_after,
-        request_id,
-    }
-}
-
-/// `Error::Api` from a body that may or may not be the documented shape.
-fn undocumented(
-    status: u16,
-    bytes: &[u8],
-    retry_after: Option<Duration>,
-    request_id: Option<String>,
-    secret: &str,
-    message: String,
-) -> Error {
-    match serde_json::from_slice::<ErrorResponse>(bytes) {
-        Ok(body) => api_error(status, body, retry_after, request_id),
-        Err(_) => Error::Api {
-            status,
-            code: None,
+    /// A success body that does not decode: the one place `Error::Decode`
+    /// is built. The excerpt never holds `secret`.
+    pub(crate) fn decode(
+        path: String,
+        message: String,
+        body: &[u8],
+        secret: &str,
+        request_id: Option<String>,
+    ) -> Self {
+        Error::Decode {
+            path,
             message,
-            details: None,
-            excerpt: Some(excerpt(bytes, &[secret])),
-            retry_after,
+            excerpt: wire::excerpt(body, &[secret]),
             request_id,
-        },
-    }
-}
-
-/// At most this many bytes of a body are kept in an error.
-pub(crate) const EXCERPT_BYTES: usize = 512;
-
-/// The start of `body` as text, without any of `secrets`.
-pub(crate) fn excerpt(body: &[u8], secrets: &[&str]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out = redact(&text, secrets);
-    if out.len() > EXCERPT_BYTES {
-        let mut end = EXCERPT_BYTES;
-        while !out.is_char_boundary(end) {
-            end -= 1;
         }
-        out.truncate(end);
-        out.push('…');
     }
-    out
-}
-
-/// Replaces every occurrence of each non-empty secret with `[REDACTED]`.
-pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
-    secrets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .fold(text.to_owned(), |acc, secret| {
-            acc.replace(secret, "[REDACTED]")
-        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn excerpt_is_bounded_on_a_char_boundary_and_redacted() {
-        let body = format!("{}é{}", "a".repeat(EXCERPT_BYTES - 1), "b".repeat(100));
-        let e = excerpt(body.as_bytes(), &[]);
-        assert!(e.len() <= EXCERPT_BYTES + '…'.len_utf8());
-        assert!(e.ends_with('…'));
-        assert_eq!(
-            excerpt(b"secret=s3cr3t!", &["s3cr3t"]),
-            "secret=[REDACTED]!"
-        );
-        assert_eq!(excerpt(b"x", &[""]), "x");
-    }
 
     #[test]
     fn advice_depends_on_the_status_class() {

@@ -126,25 +126,48 @@
 //! * `fastrand`: backoff jitter, no need for a CSPRNG. `httpdate`: `Retry-After`
 //!   dates. `serde_path_to_error`: the JSON path of a decode failure. `url`:
 //!   base-URL checks.
+//!
+//! # Layers
+//!
+//! Each module imports only from the modules on the lines below its own
+//! (`cargo xtask lint` reads this table and fails on an upward import,
+//! naming it; the crate root may use every module):
+//!
+//! ```text
+//! client                                 Client, ClientBuilder, the calls
+//! map                                    generated errors -> Error, with the call's context
+//! transport                              the middleware: retry loop, auth headers, spans
+//! auth                                   tokens: static, client credentials, providers
+//! config decode telemetry tls validate   settings, decoding, metrics and spans, inputs
+//! error                                  the one error type and its names
+//! ext retry wire                         pure: extension traits, retry rules, wire facts
+//! ```
 #![deny(missing_docs)]
 
 pub mod auth;
 mod client;
 mod config;
+mod decode;
 mod error;
 pub mod ext;
+mod map;
+mod retry;
 pub mod telemetry;
 mod tls;
 mod transport;
 pub mod validate;
+mod wire;
 
-pub use client::{Client, ClientBuilder, DeleteToken, USER_AGENT, decode_json};
+pub use client::{Client, ClientBuilder, DeleteToken, USER_AGENT};
 pub use config::{
-    DEFAULT_MAX_RESPONSE_BYTES, Environment, PRODUCTION_BASE_URL, REFUSED_STATUSES,
-    RETRYABLE_STATUSES, RetryPolicy, Timeouts, UAT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES, Environment, PRODUCTION_BASE_URL, Timeouts, UAT_BASE_URL,
 };
+pub use decode::decode_json;
 pub use error::{ApiError, Error, Result, TransportCause};
-pub use transport::{REQUEST_ID_HEADER, REQUEST_TIMESTAMP_HEADER};
+#[allow(deprecated)]
+pub use retry::REFUSED_STATUSES;
+pub use retry::{NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES, RetryPolicy};
+pub use wire::{REQUEST_ID_HEADER, REQUEST_TIMESTAMP_HEADER};
 
 /// The `reqwest` this crate is built with: a service passing its own client
 /// to [`ClientBuilder::http_client`] builds it from `pinelabs::reqwest`, so

@@ -7,6 +7,11 @@
 //! | [`RETRIES`] `pinelabs.client.retries` | counter | | `url.template`, `error.type` (what was retried) |
 //! | [`TOKEN_FETCHES`] `pinelabs.client.token_fetches` | counter | | `outcome`: `ok`, `credentials_refused`, `token_unavailable` |
 //!
+//! The spans are here too: the call span and the client span of each HTTP
+//! attempt (see the crate docs), and [`ErrorType`], the one way a failure
+//! is named in logs, spans and metrics (from [`Error::kind`] and
+//! [`TransportCause::name`]).
+//!
 //! One duration is recorded per HTTP attempt (as the conventions define a
 //! request), until the response headers arrive.
 //!
@@ -29,8 +34,11 @@
 use std::sync::Arc;
 
 use metrics::{Label, SharedString, Unit};
+use pinelabs_api::spec;
+use reqwest::StatusCode;
+use tracing::{Span, field};
 
-use crate::transport::ErrorType;
+use crate::error::{Error, TransportCause};
 
 /// Histogram of HTTP attempt durations, in seconds.
 pub const REQUEST_DURATION: &str = "http.client.request.duration";
@@ -115,4 +123,126 @@ pub(crate) fn retry(template: &'static str, error: Option<ErrorType>) {
 /// Counts a token fetch with its outcome.
 pub(crate) fn token_fetch(outcome: &'static str) {
     metrics::counter!(TOKEN_FETCHES, "outcome" => outcome).increment(1);
+}
+
+/// `error.type` of the HTTP semantic conventions: the status code of an
+/// error status, else a low-cardinality name of the failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorType {
+    Status(StatusCode),
+    Named(&'static str),
+}
+
+impl ErrorType {
+    /// Of one attempt's result: `None` for a success status.
+    pub(crate) fn of(result: &reqwest::Result<reqwest::Response>) -> Option<Self> {
+        match result {
+            Ok(response) if response.status().as_u16() >= 400 => {
+                Some(ErrorType::Status(response.status()))
+            }
+            Ok(_) => None,
+            Err(e) if e.is_timeout() => Some(ErrorType::Named("timeout")),
+            Err(e) => Some(ErrorType::Named(TransportCause::of(e).name())),
+        }
+    }
+
+    /// Of a whole call that failed: the HTTP status where there was one.
+    pub(crate) fn of_error(error: &Error) -> Self {
+        match error {
+            Error::Api { status, .. } => {
+                StatusCode::from_u16(*status).map_or(ErrorType::Named("_OTHER"), ErrorType::Status)
+            }
+            other => ErrorType::Named(other.kind()),
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            ErrorType::Status(status) => status.as_str(),
+            ErrorType::Named(name) => name,
+        }
+    }
+}
+
+/// An operation's method and path template (from the spec), for spans and
+/// metrics; empty for an operationId the spec does not have.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Route {
+    pub method: &'static str,
+    pub template: &'static str,
+}
+
+impl Route {
+    pub(crate) fn of(operation_id: &str) -> Self {
+        spec::operation(operation_id).map_or(Route::default(), |op| Route {
+            method: op.method,
+            template: op.path,
+        })
+    }
+}
+
+/// The span of one call, exported under its operationId. The field values
+/// are only computed when a subscriber wants the span.
+pub(crate) fn call_span(operation_id: &str, request_id: Option<&str>) -> Span {
+    let route = || Route::of(operation_id);
+    tracing::info_span!(
+        "pinelabs.call",
+        otel.name = operation_id,
+        pinelabs.operation_id = operation_id,
+        pinelabs.request_id = request_id.unwrap_or_default(),
+        http.request.method = route().method,
+        url.template = route().template,
+        http.response.status_code = field::Empty,
+        error.type = field::Empty,
+        otel.status_code = field::Empty,
+        pinelabs.attempts = field::Empty,
+    )
+}
+
+/// The client span of one HTTP attempt, named and attributed by the stable
+/// HTTP client semantic conventions: `{method} {url.template}`, kind client,
+/// `http.request.resend_count` from the second attempt on. No ids, tokens or
+/// bodies: the URL is given as its template and the server's address.
+pub(crate) fn attempt_span(route: Route, url: &url::Url, resend_count: u32) -> Span {
+    let span = tracing::info_span!(
+        "pinelabs.attempt",
+        otel.name = %format_args!("{} {}", route.method, route.template),
+        otel.kind = "client",
+        http.request.method = route.method,
+        url.template = route.template,
+        server.address = url.host_str().unwrap_or_default(),
+        server.port = i64::from(url.port_or_known_default().unwrap_or_default()),
+        http.request.resend_count = field::Empty,
+        http.response.status_code = field::Empty,
+        error.type = field::Empty,
+        otel.status_code = field::Empty,
+    );
+    if resend_count > 0 {
+        span.record("http.request.resend_count", i64::from(resend_count));
+    }
+    span
+}
+
+/// Records an attempt's (or call's) status, `error.type` and OTel status.
+pub(crate) fn record_result(span: &Span, result: &reqwest::Result<reqwest::Response>) {
+    if span.is_disabled() {
+        return;
+    }
+    if let Ok(response) = result {
+        // i64: tracing-opentelemetry exports integers given as i64 (a u64
+        // would become a string).
+        span.record(
+            "http.response.status_code",
+            i64::from(response.status().as_u16()),
+        );
+    }
+    if let Some(error_type) = ErrorType::of(result) {
+        record_error(span, error_type);
+    }
+}
+
+/// Marks `span` failed with `error_type`.
+pub(crate) fn record_error(span: &Span, error_type: ErrorType) {
+    span.record("error.type", error_type.as_str());
+    span.record("otel.status_code", "ERROR");
 }

@@ -1,6 +1,6 @@
 //! The TLS stack, chosen by the crate's features (see the crate docs).
 
-use crate::Result;
+use crate::error::Result;
 
 /// A `reqwest` builder with the TLS stack the features chose.
 pub(crate) fn http_builder() -> Result<reqwest::ClientBuilder> {
@@ -21,12 +21,7 @@ fn ring_config() -> Result<rustls_crate::ClientConfig> {
         .with_safe_default_protocol_versions()
         .and_then(BuilderVerifierExt::with_platform_verifier)
         .map(|builder| builder.with_no_client_auth())
-        .map_err(|e| crate::Error::Transport {
-            cause: crate::TransportCause::Tls,
-            message: format!("TLS (rustls with ring) could not be set up: {e}"),
-            request_id: None,
-            source: None,
-        })
+        .map_err(|e| crate::error::Error::build("TLS (rustls with ring) could not be set up", e))
 }
 
 /// Whether the features give the client any TLS stack (without one, only

@@ -1,0 +1,237 @@
+//! The generated client's errors as [`Error`], with what the call saw: the
+//! `Request-ID` it sent, its deadline, why no token could be had, the body
+//! of an undocumented status, the JSON path of a decode failure.
+
+use std::time::Duration;
+
+use pinelabs_api::{ResponseValue, types::ErrorResponse};
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use crate::{
+    auth::AccessToken,
+    config::{DEFAULT_MAX_RESPONSE_BYTES, Timeouts},
+    decode::decode_with_path,
+    error::{ApiError, Error, TransportCause, transport_message},
+    transport::CallState,
+    wire,
+};
+
+/// What the call knew when it failed; empty for a bare conversion.
+#[derive(Debug)]
+pub(crate) struct Context {
+    request_id: Option<String>,
+    status: Option<u16>,
+    retry_after: Option<Duration>,
+    auth_error: Option<Error>,
+    token: Option<AccessToken>,
+    deadline_hit: bool,
+    timeouts: Timeouts,
+    max_response_bytes: usize,
+}
+
+impl Context {
+    /// Takes what `call` recorded.
+    pub(crate) fn of(call: &CallState, timeouts: Timeouts, max_response_bytes: usize) -> Self {
+        let mut outcome = call.outcome();
+        Self {
+            request_id: outcome.request_id.clone(),
+            status: outcome.status,
+            retry_after: outcome.retry_after,
+            auth_error: outcome.auth_error.take(),
+            token: outcome.token.clone(),
+            deadline_hit: outcome.deadline_hit,
+            timeouts,
+            max_response_bytes,
+        }
+    }
+
+    /// No call context: a bare `Error::from`.
+    fn bare() -> Self {
+        Self {
+            request_id: None,
+            status: None,
+            retry_after: None,
+            auth_error: None,
+            token: None,
+            deadline_hit: false,
+            timeouts: Timeouts::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+
+    fn secret(&self) -> &str {
+        self.token.as_ref().map_or("", AccessToken::expose_secret)
+    }
+
+    /// What ends the call whatever the generated client reports: the
+    /// deadline, or no token.
+    fn early(&mut self) -> Option<Error> {
+        if self.deadline_hit && self.status.is_none() {
+            return Some(Error::Timeout {
+                after: self.timeouts.total,
+                request_id: self.request_id.clone(),
+            });
+        }
+        self.auth_error.take()
+    }
+
+    /// A success body that serde_json refused as a whole.
+    fn undecodable(&self, bytes: &[u8], e: &serde_json::Error) -> Error {
+        let request_id = self.request_id.clone();
+        Error::decode(
+            ".".to_owned(),
+            e.to_string(),
+            bytes,
+            self.secret(),
+            request_id,
+        )
+    }
+}
+
+/// The generated client's error as ours. Without the call's context the
+/// request id comes from the response (when Pine Labs echoes it), and an
+/// undocumented status carries no body excerpt.
+impl From<ApiError> for Error {
+    fn from(error: ApiError) -> Self {
+        map(error, Context::bare())
+    }
+}
+
+/// The full mapping, with the call's context: reads the body of an
+/// undocumented status and finds the JSON path of a decode failure.
+pub(crate) async fn map_with_body<T: DeserializeOwned>(error: ApiError, mut cx: Context) -> Error {
+    if let Some(e) = cx.early() {
+        return e;
+    }
+    match error {
+        pinelabs_api::Error::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let bytes = response.bytes().await.unwrap_or_default();
+            let said = Said::body(&bytes, format!("undocumented status {status}"), &cx);
+            said.into_error(status, &headers, &cx)
+        }
+        pinelabs_api::Error::InvalidResponsePayload(bytes, e)
+            if cx.status.is_none_or(|s| s < 400) =>
+        {
+            // serde_path_to_error finds the path; should it accept what
+            // serde_json refused, serde_json's own message is reported.
+            match decode_with_path::<T>(&bytes, cx.secret(), cx.request_id.clone()) {
+                Err(decode) => decode,
+                Ok(_) => cx.undecodable(&bytes, &e),
+            }
+        }
+        other => map(other, cx),
+    }
+}
+
+fn map(error: ApiError, mut cx: Context) -> Error {
+    if let Some(e) = cx.early() {
+        return e;
+    }
+    match error {
+        pinelabs_api::Error::ErrorResponse(body) => documented(body, &cx),
+        pinelabs_api::Error::InvalidResponsePayload(bytes, e) => match cx.status {
+            Some(status) if status >= 400 => {
+                let why = "the error body is not Pine Labs' documented JSON shape";
+                Said::body(&bytes, why.to_owned(), &cx).into_error(status, &HeaderMap::new(), &cx)
+            }
+            _ => cx.undecodable(&bytes, &e),
+        },
+        pinelabs_api::Error::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let said = Said::Undocumented {
+                message: format!("undocumented status {status}"),
+                excerpt: None,
+            };
+            said.into_error(status, response.headers(), &cx)
+        }
+        pinelabs_api::Error::CommunicationError(e)
+        | pinelabs_api::Error::ResponseBodyError(e)
+        | pinelabs_api::Error::InvalidUpgrade(e) => transport(e, cx),
+        pinelabs_api::Error::InvalidRequest(why) => Error::invalid("request", why),
+        pinelabs_api::Error::Custom(why) => Error::TokenUnavailable {
+            reason: why,
+            status: None,
+            cause: None,
+        },
+    }
+}
+
+/// A failure to send or to read: the body limit, a timeout, or the transport.
+fn transport(e: reqwest::Error, cx: Context) -> Error {
+    if wire::is_body_limit(&e) {
+        return Error::ResponseTooLarge {
+            limit: cx.max_response_bytes,
+            request_id: cx.request_id,
+        };
+    }
+    if e.is_timeout() {
+        return Error::Timeout {
+            after: cx.timeouts.attempt,
+            request_id: cx.request_id,
+        };
+    }
+    let cause = TransportCause::of(&e);
+    Error::Transport {
+        cause,
+        message: transport_message(cause, &e),
+        request_id: cx.request_id,
+        source: Some(e.without_url()),
+    }
+}
+
+/// `Error::Api` from a response in Pine Labs' documented error shape.
+fn documented(body: ResponseValue<ErrorResponse>, cx: &Context) -> Error {
+    let status = body.status().as_u16();
+    let headers = body.headers().clone();
+    Said::Documented(body.into_inner()).into_error(status, &headers, cx)
+}
+
+/// What an error answer said.
+enum Said {
+    /// Pine Labs' documented error body.
+    Documented(ErrorResponse),
+    /// Anything else: a description, and the start of the body if read.
+    Undocumented {
+        message: String,
+        excerpt: Option<String>,
+    },
+}
+
+impl Said {
+    /// `bytes` as the documented shape, or undocumented with `message`.
+    fn body(bytes: &[u8], message: String, cx: &Context) -> Self {
+        match serde_json::from_slice::<ErrorResponse>(bytes) {
+            Ok(body) => Said::Documented(body),
+            Err(_) => Said::Undocumented {
+                message,
+                excerpt: Some(wire::excerpt(bytes, &[cx.secret()])),
+            },
+        }
+    }
+
+    /// `Error::Api` with the status, and the `Retry-After` and `Request-ID`
+    /// of the call (or of the response, where the call has none).
+    fn into_error(self, status: u16, headers: &HeaderMap, cx: &Context) -> Error {
+        let (code, message, details, excerpt) = match self {
+            Said::Documented(body) => (
+                Some(body.code),
+                body.message,
+                body.additional_error_details.map(Box::new),
+                None,
+            ),
+            Said::Undocumented { message, excerpt } => (None, message, None, excerpt),
+        };
+        Error::Api {
+            status,
+            code,
+            message,
+            details,
+            excerpt,
+            retry_after: wire::retry_after(headers).or(cx.retry_after),
+            request_id: cx.request_id.clone().or_else(|| wire::request_id(headers)),
+        }
+    }
+}
