@@ -1,27 +1,9 @@
 //! `cargo xtask ci`: everything CI runs, in order, failing fast.
 
-use crate::{codegen, lint, root, spec_path};
+use crate::{cmd::conformance, codegen, drill, lint, package, root, semver, source, spec_path};
 
 fn cargo(args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
     crate::cargo_in(&root(), args, envs)
-}
-
-/// `cargo run -p pinelabs-conformance -- --root <root> <args>`: the
-/// independent tools (Redocly, Prism, schemathesis).
-pub fn conformance(args: &[&str]) -> anyhow::Result<()> {
-    let root = root();
-    let root = root.to_string_lossy();
-    let mut all = vec![
-        "run",
-        "--quiet",
-        "-p",
-        "pinelabs-conformance",
-        "--",
-        "--root",
-        &root,
-    ];
-    all.extend_from_slice(args);
-    cargo(&all, &[])
 }
 
 /// One named step of the run, timed.
@@ -37,30 +19,54 @@ fn step(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()
     result
 }
 
-/// Runs, in order: format check, clippy (`-D warnings`), spec lint (with
-/// Redocly), the snapshot check, the whole test suite (doctests included),
-/// the Prism contract tests, schemathesis against the sandbox, rustdoc with
-/// warnings denied, a stable check of the fuzz target, the semver verdict, the packaging check and the
+/// Runs, in order: format check, clippy (`-D warnings`), the spec and
+/// source lints (with Redocly), the snapshot check, the whole test suite
+/// (doctests included) and the TLS variants, the Prism contract tests,
+/// schemathesis against the sandbox, rustdoc with warnings denied, a stable
+/// check of the fuzz target, the semver verdict, the packaging check and the
 /// regeneration drill. Each step prints its time.
 pub fn run() -> anyhow::Result<()> {
+    static_checks()?;
+    let tests = tests()?;
+    step("xtask contract", || conformance(&["contract"]))?;
+    step("xtask schemathesis", || conformance(&["schemathesis"]))?;
+    step("rustdoc", || {
+        cargo(
+            &["doc", "--workspace", "--no-deps"],
+            &[("RUSTDOCFLAGS", "-D warnings")],
+        )
+    })?;
+    step("fuzz target (stable check)", fuzz_check)?;
+    step("xtask semver", || semver::run(&root(), None)?.into_result())?;
+    step("xtask package", package::run)?;
+    step("xtask drill", drill::run)?;
+    println!(
+        "==> ci: all green; {tests} tests passed (the workspace suite and the TLS variants' unit tests)"
+    );
+    Ok(())
+}
+
+/// Format, clippy, the lints and the snapshot: what needs no test run.
+fn static_checks() -> anyhow::Result<()> {
     step("fmt", || cargo(&["fmt", "--all", "--", "--check"], &[]))?;
     step("clippy", || {
+        let deny = ["--", "-D", "warnings"];
         cargo(
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
+            &[&["clippy", "--workspace", "--all-targets"][..], &deny].concat(),
             &[],
         )
     })?;
-    step("xtask lint", || lint::run(&spec_path()))?;
+    step("xtask lint", || {
+        lint::run(&spec_path())?;
+        source::run(&root())
+    })?;
     step("xtask codegen --check", || {
         codegen::check(&spec_path(), &codegen::snapshot_path())
-    })?;
+    })
+}
+
+/// The workspace suite and the TLS variants; the number of tests passed.
+fn tests() -> anyhow::Result<u64> {
     let mut tests = 0;
     step("tests", || {
         tests += crate::cargo_tests_in(&root(), &["test", "--workspace"])?;
@@ -70,37 +76,23 @@ pub fn run() -> anyhow::Result<()> {
         tests += tls_variants()?;
         Ok(())
     })?;
-    step("xtask contract", || conformance(&["contract"]))?;
-    step("xtask schemathesis", || conformance(&["schemathesis"]))?;
-    step("rustdoc", || {
-        cargo(
-            &["doc", "--workspace", "--no-deps"],
-            &[("RUSTDOCFLAGS", "-D warnings")],
-        )
-    })?;
-    step("fuzz target (stable check)", || {
-        let manifest = root().join("fuzz").join("Cargo.toml");
-        let target = root().join("target");
-        cargo(
-            &[
-                "check",
-                "--manifest-path",
-                &manifest.to_string_lossy(),
-                "--target-dir",
-                &target.to_string_lossy(),
-            ],
-            &[],
-        )
-    })?;
-    step("xtask semver", || {
-        crate::semver::run(&root(), None)?.into_result()
-    })?;
-    step("xtask package", crate::package::run)?;
-    step("xtask drill", crate::drill::run)?;
-    println!(
-        "==> ci: all green; {tests} tests passed (the workspace suite and the TLS variants' unit tests)"
-    );
-    Ok(())
+    Ok(tests)
+}
+
+/// The fuzz target builds on stable (its own workspace, our target dir).
+fn fuzz_check() -> anyhow::Result<()> {
+    let manifest = root().join("fuzz").join("Cargo.toml");
+    let target = root().join("target");
+    cargo(
+        &[
+            "check",
+            "--manifest-path",
+            &manifest.to_string_lossy(),
+            "--target-dir",
+            &target.to_string_lossy(),
+        ],
+        &[],
+    )
 }
 
 /// The non-default TLS choices of `pinelabs`: each builds and passes its

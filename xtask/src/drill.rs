@@ -177,80 +177,125 @@ pub fn built_client_source(dir: &Path, target: &Path) -> anyhow::Result<String> 
     Ok(std::fs::read_to_string(out_dir.join("client.rs"))?)
 }
 
+/// A scratch copy of the checkout, its target dir and the release it is
+/// judged against.
+struct Drill {
+    repo: PathBuf,
+    scratch: PathBuf,
+    dir: PathBuf,
+    target: PathBuf,
+    release: semver::Release,
+    baseline: PathBuf,
+}
+
+impl Drill {
+    fn set_up() -> anyhow::Result<Self> {
+        let repo = root();
+        // A target dir of the drill's own: a scratch build must never become
+        // what this checkout's next build or test reuses (cargo's freshness
+        // check compares mtimes and cannot tell two checkouts apart).
+        let target = std::path::absolute(semver::target_dir(&repo).join("drill"))?;
+        let changelog = std::fs::read_to_string(repo.join("CHANGELOG.md"))?;
+        let release = semver::last_release(&changelog)?;
+        let baseline = semver::baseline_tree(&repo, &release.commit)?;
+        let scratch = tempdir()?;
+        let dir = scratch.join("checkout");
+        copy_checkout(&repo, &dir)?;
+        Ok(Self {
+            repo,
+            scratch,
+            dir,
+            target,
+            release,
+            baseline,
+        })
+    }
+
+    fn cargo(&self, args: &[&str]) -> anyhow::Result<()> {
+        let target = self.target.to_str().context("target dir is not UTF-8")?;
+        cargo_in(&self.dir, args, &[("CARGO_TARGET_DIR", target)])
+    }
+
+    fn judge(&self) -> anyhow::Result<semver::Verdict> {
+        semver::judge(
+            &self.dir,
+            &self.baseline,
+            self.release.clone(),
+            &self.target,
+        )
+    }
+
+    /// Drill 1: an additive edit regenerates, builds and is minor.
+    fn additive(&self) -> anyhow::Result<()> {
+        println!("==> drill 1: additive spec edit, zero hand edits");
+        edit_spec(&self.dir, additive)?;
+        regenerate(&self.dir, &self.target)?;
+        self.cargo(&["build", "--workspace", "--all-targets"])?;
+        std::fs::write(self.dir.join("crates/pinelabs/tests/drill_probe.rs"), PROBE)?;
+        self.cargo(&["test", "-p", "pinelabs", "--test", "drill_probe"])?;
+        let verdict = self.judge()?;
+        ensure!(
+            verdict.required == Level::Minor,
+            "the additive edit should be minor, semver says {}",
+            verdict.required
+        );
+        verdict.into_result()
+    }
+
+    /// Drill 2: this checkout, sharing the target dir, builds its own spec.
+    fn shared_target(&self) -> anyhow::Result<()> {
+        println!("==> drill 2: this checkout, same target dir, builds from its own spec");
+        let scratch_source = built_client_source(&self.dir, &self.target)?;
+        let own_source = built_client_source(&self.repo, &self.target)?;
+        ensure!(
+            scratch_source.contains("get_customer_token"),
+            "the scratch copy lost its operation"
+        );
+        ensure!(
+            !own_source.contains("get_customer_token"),
+            "this checkout built the scratch copy's generated code"
+        );
+        Ok(())
+    }
+
+    /// Drill 3: a breaking edit still regenerates, and is major.
+    fn breaking(&self) -> anyhow::Result<()> {
+        println!("==> drill 3: breaking spec edit");
+        edit_spec(&self.dir, breaking)?;
+        regenerate(&self.dir, &self.target)?;
+        // Regeneration worked although hand-written code no longer compiles
+        // (pinelabs-api's tests read the removed field): xtask needs only the
+        // generator.
+        let tests_build = Command::new(cargo_bin())
+            .args(["check", "-p", "pinelabs-api", "--tests", "--quiet"])
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", &self.target)
+            .status()?;
+        ensure!(
+            !tests_build.success(),
+            "the breaking edit should leave a hand-written test not compiling"
+        );
+        let verdict = self.judge()?;
+        ensure!(
+            verdict.required == Level::Major,
+            "removing a response field should be major, semver says {}",
+            verdict.required
+        );
+        ensure!(
+            verdict.into_result().is_err(),
+            "a major change must fail against an unchanged version"
+        );
+        Ok(())
+    }
+}
+
 /// Runs the whole drill.
 pub fn run() -> anyhow::Result<()> {
-    let repo = root();
-    // A target dir of the drill's own: a scratch build must never become
-    // what this checkout's next build or test reuses (cargo's freshness
-    // check compares mtimes and cannot tell two checkouts apart).
-    let target = std::path::absolute(semver::target_dir(&repo).join("drill"))?;
-    let changelog = std::fs::read_to_string(repo.join("CHANGELOG.md"))?;
-    let release = semver::last_release(&changelog)?;
-    let baseline = semver::baseline_tree(&repo, &release.commit)?;
-    let scratch = tempdir()?;
-    let dir = scratch.join("checkout");
-    copy_checkout(&repo, &dir)?;
-    let env = [(
-        "CARGO_TARGET_DIR",
-        target.to_str().context("target dir is not UTF-8")?,
-    )];
-
-    println!("==> drill 1: additive spec edit, zero hand edits");
-    edit_spec(&dir, additive)?;
-    regenerate(&dir, &target)?;
-    cargo_in(&dir, &["build", "--workspace", "--all-targets"], &env)?;
-    std::fs::write(dir.join("crates/pinelabs/tests/drill_probe.rs"), PROBE)?;
-    cargo_in(
-        &dir,
-        &["test", "-p", "pinelabs", "--test", "drill_probe"],
-        &env,
-    )?;
-    let verdict = semver::judge(&dir, &baseline, release.clone(), &target)?;
-    ensure!(
-        verdict.required == Level::Minor,
-        "the additive edit should be minor, semver says {}",
-        verdict.required
-    );
-    verdict.into_result()?;
-
-    println!("==> drill 2: this checkout, same target dir, builds from its own spec");
-    let scratch_source = built_client_source(&dir, &target)?;
-    let own_source = built_client_source(&repo, &target)?;
-    ensure!(
-        scratch_source.contains("get_customer_token"),
-        "the scratch copy lost its operation"
-    );
-    ensure!(
-        !own_source.contains("get_customer_token"),
-        "this checkout built the scratch copy's generated code"
-    );
-
-    println!("==> drill 3: breaking spec edit");
-    edit_spec(&dir, breaking)?;
-    regenerate(&dir, &target)?;
-    // Regeneration worked although hand-written code no longer compiles
-    // (pinelabs-api's tests read the removed field): xtask needs only the
-    // generator.
-    let tests_build = Command::new(cargo_bin())
-        .args(["check", "-p", "pinelabs-api", "--tests", "--quiet"])
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .status()?;
-    ensure!(
-        !tests_build.success(),
-        "the breaking edit should leave a hand-written test not compiling"
-    );
-    let verdict = semver::judge(&dir, &baseline, release.clone(), &target)?;
-    ensure!(
-        verdict.required == Level::Major,
-        "removing a response field should be major, semver says {}",
-        verdict.required
-    );
-    ensure!(
-        verdict.into_result().is_err(),
-        "a major change must fail against an unchanged version"
-    );
-    let _ = std::fs::remove_dir_all(&scratch);
+    let drill = Drill::set_up()?;
+    drill.additive()?;
+    drill.shared_target()?;
+    drill.breaking()?;
+    let _ = std::fs::remove_dir_all(&drill.scratch);
     println!(
         "drill: additive = minor with zero hand edits, breaking = major, shared target dir ok"
     );

@@ -23,115 +23,29 @@
 //!
 //! The functions live in this library so that tests can run them on
 //! temporary copies of the spec.
+//!
+//! # Layers
+//!
+//! Each module imports only from the modules on the lines below its own
+//! (checked by `cargo xtask lint`, see [`source`]):
+//!
+//! ```text
+//! ci                     everything CI runs, in order
+//! drill package          the regeneration drill; the packaged crates
+//! semver                 the semver verdict
+//! codegen lint source    snapshot; spec lint; source lint
+//! cmd                    paths, cargo, the conformance tools
+//! ```
 
 #![deny(missing_docs)]
 
 pub mod ci;
+pub mod cmd;
 pub mod codegen;
 pub mod drill;
 pub mod lint;
 pub mod package;
 pub mod semver;
+pub mod source;
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-};
-
-use anyhow::{Context, bail};
-
-/// The root of the checkout being worked on, found when the command runs
-/// (never a path compiled in, which a shared target dir could carry over
-/// from another checkout): the nearest directory above `CARGO_MANIFEST_DIR`
-/// (set by `cargo run` and `cargo test`) or the current directory that holds
-/// `openapi/pinelabs-online.yaml`.
-pub fn root() -> PathBuf {
-    let start = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_else(|| PathBuf::from("."));
-    start
-        .ancestors()
-        .find(|dir| dir.join("openapi/pinelabs-online.yaml").is_file())
-        .map(Path::to_path_buf)
-        .unwrap_or(start)
-}
-
-/// The spec, `openapi/pinelabs-online.yaml` under [`root`].
-pub fn spec_path() -> PathBuf {
-    root().join("openapi/pinelabs-online.yaml")
-}
-
-/// Whether we run under CI (`CI=true` or `CI=1`), where nothing is written.
-pub fn in_ci() -> bool {
-    matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"))
-}
-
-/// The cargo running us (`CARGO`), or `cargo`.
-pub fn cargo_bin() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
-}
-
-/// Runs `cargo args` in `dir`, echoing the command and its output, and
-/// returns the number of tests passed (from the `test result:` lines).
-pub fn cargo_tests_in(dir: &Path, args: &[&str]) -> anyhow::Result<u64> {
-    use std::io::{BufRead, BufReader};
-    println!("==> cargo {}", args.join(" "));
-    let mut child = Command::new(cargo_bin())
-        .args(args)
-        .current_dir(dir)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .context("cannot run cargo")?;
-    let mut passed = 0;
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines() {
-            let line = line?;
-            println!("{line}");
-            passed += passed_in(&line);
-        }
-    }
-    if !child.wait()?.success() {
-        bail!("`cargo {}` failed", args.join(" "));
-    }
-    Ok(passed)
-}
-
-/// The passed count of a `test result: ok. N passed; ...` line, else 0.
-pub fn passed_in(line: &str) -> u64 {
-    line.strip_prefix("test result: ")
-        .and_then(|rest| rest.split("; ").next())
-        .and_then(|first| first.rsplit(' ').nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
-/// Runs `cargo args` in `dir` with `envs`, echoing the command; fails on a
-/// non-zero exit.
-pub fn cargo_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
-    println!("==> cargo {}", args.join(" "));
-    let status = Command::new(cargo_bin())
-        .args(args)
-        .envs(envs.iter().copied())
-        .current_dir(dir)
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("`cargo {}` failed", args.join(" "));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passed_counts_are_read_from_test_result_lines() {
-        let line = "test result: ok. 17 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out";
-        assert_eq!(super::passed_in(line), 17);
-        assert_eq!(
-            super::passed_in("test result: FAILED. 3 passed; 1 failed;"),
-            3
-        );
-        assert_eq!(super::passed_in("running 17 tests"), 0);
-    }
-}
+pub use cmd::{cargo_bin, cargo_in, cargo_tests_in, in_ci, passed_in, root, spec_path};

@@ -49,7 +49,7 @@ pub fn run(spec: &Path) -> anyhow::Result<()> {
         report.operations_checked,
         report.examples_checked
     );
-    crate::ci::conformance(&["redocly", &spec.to_string_lossy()])
+    crate::cmd::conformance(&["redocly", &spec.to_string_lossy()])
 }
 
 /// Lints the spec at `spec`. Errors only when the file cannot be parsed at all.

@@ -12,7 +12,8 @@ commands:
                 regenerate the client and update its snapshot; with --check,
                 fail with a unified diff when the snapshot is stale
   lint [--spec PATH]
-                check the OpenAPI spec
+                check the OpenAPI spec, and the Rust sources: modules in
+                layers, no function over 50 lines
   semver [--baseline-rev REV]
                 the semver verdict against the last release in CHANGELOG.md
                 (cargo-semver-checks); fails when Cargo.toml's version is
@@ -60,15 +61,18 @@ fn run(args: &[String]) -> anyhow::Result<()> {
             codegen::check(&spec, &snapshot)
         }
         Some("codegen") => codegen::update(),
-        Some("lint") => lint::run(&spec),
+        Some("lint") => {
+            lint::run(&spec)?;
+            xtask::source::run(&xtask::root())
+        }
         Some("semver") => {
             let verdict = xtask::semver::run(&xtask::root(), flag_value(args, "--baseline-rev"))?;
             verdict.into_result()
         }
         Some("drill") => xtask::drill::run(),
         Some("package") => xtask::package::run(),
-        Some("contract") => xtask::ci::conformance(&["contract"]),
-        Some("schemathesis") => xtask::ci::conformance(&["schemathesis"]),
+        Some("contract") => xtask::cmd::conformance(&["contract"]),
+        Some("schemathesis") => xtask::cmd::conformance(&["schemathesis"]),
         Some("tls") => xtask::ci::tls_variants().map(drop),
         Some("load") => xtask::ci::load(),
         Some("ci") => xtask::ci::run(),

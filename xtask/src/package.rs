@@ -181,35 +181,48 @@ pub fn run() -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&work);
     let index = empty_index(&work.join("index"))?;
     let config = format!("registries.{REGISTRY}.index=\"{index}\"");
-    cargo_in(
-        &repo,
-        &[
-            "package",
-            "--workspace",
-            "--allow-dirty",
-            "--config",
-            &config,
-        ],
-        &env,
-    )?;
+    let package = [
+        "package",
+        "--workspace",
+        "--allow-dirty",
+        "--config",
+        &config,
+    ];
+    cargo_in(&repo, &package, &env)?;
+    let consumer = outside_service(&repo, &target, &work, &index)?;
+    cargo_in(&consumer, &["test"], &env)?;
+    let _ = std::fs::remove_dir_all(&work);
+    println!("package: an outside crate built and passed its test against the packaged crates");
+    Ok(())
+}
 
-    let version = workspace_version(&repo)?;
+/// An outside service's crate under `work`, whose only source of our
+/// crates is the packaged `.crate` files (vendored beside it).
+fn outside_service(
+    repo: &Path,
+    target: &Path,
+    work: &Path,
+    index: &str,
+) -> anyhow::Result<PathBuf> {
+    let version = workspace_version(repo)?;
     let vendor = work.join("registry");
     let consumer = work.join("outside-service");
-    std::fs::create_dir_all(&vendor)?;
-    std::fs::create_dir_all(consumer.join("tests"))?;
-    std::fs::create_dir_all(consumer.join("src"))?;
-    std::fs::create_dir_all(consumer.join(".cargo"))?;
+    for dir in [
+        &vendor,
+        &consumer.join("tests"),
+        &consumer.join("src"),
+        &consumer.join(".cargo"),
+    ] {
+        std::fs::create_dir_all(dir)?;
+    }
     for name in PUBLISHED {
-        let file: PathBuf = target
+        let file = target
             .join("package")
             .join(format!("{name}-{version}.crate"));
         vendor_crate(&file, &vendor)?;
     }
-    std::fs::write(
-        consumer.join("Cargo.toml"),
-        CONSUMER_MANIFEST.replace("VERSION", &version),
-    )?;
+    let manifest = CONSUMER_MANIFEST.replace("VERSION", &version);
+    std::fs::write(consumer.join("Cargo.toml"), manifest)?;
     std::fs::write(consumer.join("src/lib.rs"), "//! An outside service.\n")?;
     std::fs::write(consumer.join("tests/packaged.rs"), CONSUMER_TEST)?;
     std::fs::write(
@@ -221,8 +234,5 @@ pub fn run() -> anyhow::Result<()> {
             vendor.display()
         ),
     )?;
-    cargo_in(&consumer, &["test"], &env)?;
-    let _ = std::fs::remove_dir_all(&work);
-    println!("package: an outside crate built and passed its test against the packaged crates");
-    Ok(())
+    Ok(consumer)
 }

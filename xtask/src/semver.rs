@@ -277,28 +277,8 @@ pub fn judge(
     baseline: Release,
     target: &Path,
 ) -> anyhow::Result<Verdict> {
-    ensure_installed()?;
-    let mut args = vec!["semver-checks", "check-release"];
-    for krate in CHECKED {
-        args.extend(["--package", krate]);
-    }
-    let baseline_arg = baseline_dir.to_string_lossy().into_owned();
-    args.extend(["--baseline-root", &baseline_arg, "--release-type", "minor"]);
-    println!("==> cargo {}", args.join(" "));
-    let out = Command::new(cargo_bin())
-        .args(&args)
-        .current_dir(current)
-        .env("CARGO_TARGET_DIR", target)
-        .env("CARGO_TERM_COLOR", "never")
-        .output()
-        .context("cannot run cargo semver-checks")?;
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    print!("{report}");
-    let required = if out.status.success() {
+    let (passed, report) = semver_checks(current, baseline_dir, target)?;
+    let required = if passed {
         let spec = |root: &Path| root.join("openapi/pinelabs-online.yaml");
         if api_shape(&spec(current))? == api_shape(&spec(baseline_dir))? {
             Level::None
@@ -323,6 +303,37 @@ pub fn judge(
         baseline,
         report,
     })
+}
+
+/// Runs cargo-semver-checks on [`CHECKED`]: whether it passed, and what it
+/// printed.
+fn semver_checks(
+    current: &Path,
+    baseline_dir: &Path,
+    target: &Path,
+) -> anyhow::Result<(bool, String)> {
+    ensure_installed()?;
+    let mut args = vec!["semver-checks", "check-release"];
+    for krate in CHECKED {
+        args.extend(["--package", krate]);
+    }
+    let baseline_arg = baseline_dir.to_string_lossy().into_owned();
+    args.extend(["--baseline-root", &baseline_arg, "--release-type", "minor"]);
+    println!("==> cargo {}", args.join(" "));
+    let out = Command::new(cargo_bin())
+        .args(&args)
+        .current_dir(current)
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_TERM_COLOR", "never")
+        .output()
+        .context("cannot run cargo semver-checks")?;
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    print!("{report}");
+    Ok((out.status.success(), report))
 }
 
 /// The verdict of the checkout at `root` against the last release (or

@@ -12,7 +12,7 @@ use quote::{format_ident, quote};
 
 use crate::{
     Error,
-    model::{Model, pascal_case},
+    model::{EnumDef, Model, OperationDef, pascal_case},
 };
 
 /// The Rust identifier of an enum value: `SUPER_PREMIUM` → `SuperPremium`.
@@ -77,29 +77,7 @@ pub fn open_enums(model: &Model) -> Result<(String, TokenStream), Error> {
     let mut registry = Vec::new();
     let mut lookups = Vec::new();
     for def in &model.enums {
-        let docs = doc_lines(
-            def.description
-                .as_deref()
-                .unwrap_or("An open set of values."),
-            "    ",
-        );
-        let (mut idents, mut spellings) = (BTreeSet::new(), BTreeSet::new());
-        let mut variants = String::new();
-        for value in &def.values {
-            let ident = variant_ident(&def.name, value)?;
-            if !idents.insert(ident.clone()) || !spellings.insert(value.to_ascii_uppercase()) {
-                return Err(Error::Unsupported(format!(
-                    "enum `{}`: {value:?} repeats a value or names the same variant as another (values match ignoring ASCII case)",
-                    def.name
-                )));
-            }
-            let doc = doc_lines(&value_doc(def.description.as_deref(), value), "        ");
-            variants.push_str(&format!("{doc}        {ident} => {value:?},\n"));
-        }
-        invocations.push_str(&format!(
-            "open_enum! {{\n{docs}    {} {{\n{variants}    }}\n}}\n\n",
-            def.name
-        ));
+        invocations.push_str(&invocation(def)?);
         let name = format_ident!("{}", def.name);
         let schema = &def.name;
         let values = &def.values;
@@ -131,35 +109,37 @@ pub fn open_enums(model: &Model) -> Result<(String, TokenStream), Error> {
     ))
 }
 
+/// The `open_enum!` invocation of one enum, with its docs.
+fn invocation(def: &EnumDef) -> Result<String, Error> {
+    let docs = doc_lines(
+        def.description
+            .as_deref()
+            .unwrap_or("An open set of values."),
+        "    ",
+    );
+    let (mut idents, mut spellings) = (BTreeSet::new(), BTreeSet::new());
+    let mut variants = String::new();
+    for value in &def.values {
+        let ident = variant_ident(&def.name, value)?;
+        if !idents.insert(ident.clone()) || !spellings.insert(value.to_ascii_uppercase()) {
+            return Err(Error::Unsupported(format!(
+                "enum `{}`: {value:?} repeats a value or names the same variant as another (values match ignoring ASCII case)",
+                def.name
+            )));
+        }
+        let doc = doc_lines(&value_doc(def.description.as_deref(), value), "        ");
+        variants.push_str(&format!("{doc}        {ident} => {value:?},\n"));
+    }
+    Ok(format!(
+        "open_enum! {{\n{docs}    {} {{\n{variants}    }}\n}}\n\n",
+        def.name
+    ))
+}
+
 /// The spec's facts as constants of the types in `pinelabs_api::spec`.
 pub fn spec_data(model: &Model) -> TokenStream {
-    let operations = model.operations.iter().map(|op| {
-        let (id, method, path) = (&op.operation_id, &op.method, &op.path);
-        let (headers, authenticated) = (&op.header_params, op.authenticated);
-        quote! {
-            Operation {
-                operation_id: #id,
-                method: #method,
-                path: #path,
-                header_params: &[#(#headers),*],
-                authenticated: #authenticated,
-            }
-        }
-    });
-    let responses = model.operations.iter().flat_map(|op| {
-        let id = &op.operation_id;
-        op.response_examples.iter().map(move |(status, body)| {
-            let body = Literal::string(body);
-            quote!(ResponseExample { operation_id: #id, status: #status, body: #body })
-        })
-    });
-    let requests = model.operations.iter().filter_map(|op| {
-        let id = &op.operation_id;
-        op.request_example.as_ref().map(|body| {
-            let body = Literal::string(body);
-            quote!(RequestExample { operation_id: #id, body: #body })
-        })
-    });
+    let operations = model.operations.iter().map(operation);
+    let (responses, requests) = examples(model);
     let limits = model.max_properties.iter().map(|m| {
         let (schema, property, max) = (&m.schema, &m.property, m.max as usize);
         quote!(MaxProperties { schema: #schema, property: #property, max: #max })
@@ -183,6 +163,40 @@ pub fn spec_data(model: &Model) -> TokenStream {
         /// The servers, in the spec's order.
         pub const SERVERS: &[Server] = &[#(#servers),*];
     }
+}
+
+/// One `Operation` constant.
+fn operation(op: &OperationDef) -> TokenStream {
+    let (id, method, path) = (&op.operation_id, &op.method, &op.path);
+    let (headers, authenticated) = (&op.header_params, op.authenticated);
+    quote! {
+        Operation {
+            operation_id: #id,
+            method: #method,
+            path: #path,
+            header_params: &[#(#headers),*],
+            authenticated: #authenticated,
+        }
+    }
+}
+
+/// The response and request examples as constants.
+fn examples(model: &Model) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let responses = model.operations.iter().flat_map(|op| {
+        let id = &op.operation_id;
+        op.response_examples.iter().map(move |(status, body)| {
+            let body = Literal::string(body);
+            quote!(ResponseExample { operation_id: #id, status: #status, body: #body })
+        })
+    });
+    let requests = model.operations.iter().filter_map(|op| {
+        let id = &op.operation_id;
+        op.request_example.as_ref().map(|body| {
+            let body = Literal::string(body);
+            quote!(RequestExample { operation_id: #id, body: #body })
+        })
+    });
+    (responses.collect(), requests.collect())
 }
 
 #[cfg(test)]

@@ -50,6 +50,20 @@
 //! generator of [`Chaos`]: small, no dependencies), `futures-util` (the
 //! failing body stream of a dropped connection).
 
+//!
+//! # Layers
+//!
+//! Each module imports only from the modules on the lines below its own
+//! (checked by `cargo xtask lint`):
+//!
+//! ```text
+//! routes         the HTTP side: the router and the handlers
+//! inject         the chaos middleware on the API routes
+//! answers        the state the handlers share; error and fault answers
+//! store          the in-memory state
+//! chaos config   seeded fault draws; settings, credentials and the clock
+//! ```
+
 #![deny(missing_docs)]
 
 mod answers;

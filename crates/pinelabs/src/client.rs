@@ -436,4 +436,13 @@ mod tests {
         send(client.delete_token("c", "t", &DeleteToken::new("r")));
         assert_eq!(client.base_url(), "http://127.0.0.1:9");
     }
+
+    #[test]
+    fn the_chosen_tls_stack_builds_an_https_client() {
+        let client = Client::builder()
+            .base_url("https://pluraluat.v2.pinepg.in")
+            .access_token("t")
+            .build();
+        assert_eq!(client.is_ok(), tls::HAS_TLS, "{client:?}");
+    }
 }

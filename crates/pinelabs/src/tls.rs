@@ -31,15 +31,3 @@ pub(crate) const HAS_TLS: bool = cfg!(any(
     feature = "rustls-ring",
     feature = "native-tls"
 ));
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_chosen_tls_stack_builds_an_https_client() {
-        let client = crate::Client::builder()
-            .base_url("https://pluraluat.v2.pinepg.in")
-            .access_token("t")
-            .build();
-        assert_eq!(client.is_ok(), super::HAS_TLS, "{client:?}");
-    }
-}

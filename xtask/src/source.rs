@@ -1,0 +1,392 @@
+//! The source lint (part of `cargo xtask lint`): the hand-written Rust is in
+//! layers, and its functions are short.
+//!
+//! * **Layers.** A crate root (`lib.rs`) lists its modules in a `# Layers`
+//!   section: a `text` block, top layer first, one line per layer, the
+//!   layer's modules before the first double space. A module may use only
+//!   modules on lower lines. Every `crate::` path (in `use` items and in
+//!   code) and every `super::` path at a module's top level is resolved,
+//!   through the root's own `use` re-exports, to the module it names; an
+//!   item defined in the root itself is the top layer. A violation names the
+//!   file, both modules and the path. (Paths inside macro invocations are
+//!   not parsed.)
+//! * **Short functions.** No function or method, tests included, spans more
+//!   than [`MAX_FN_LINES`] lines from `fn` to its closing brace.
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, bail};
+use quote::ToTokens;
+use syn::{
+    Item, UseTree,
+    spanned::Spanned,
+    visit::{self, Visit},
+};
+
+/// The crates whose modules must be in layers (source directories).
+pub const LAYERED: &[&str] = &[
+    "crates/pinelabs/src",
+    "crates/pinelabs-sandbox/src",
+    "xtask/src",
+];
+
+/// The source directories whose functions must be short.
+pub const SHORT_FUNCTIONS: &[&str] = &[
+    "crates/pinelabs/src",
+    "crates/pinelabs-codegen/src",
+    "xtask/src",
+];
+
+/// The most lines a function may span.
+pub const MAX_FN_LINES: usize = 50;
+
+/// Runs both checks on the checkout at `root`; fails listing every problem.
+pub fn run(root: &Path) -> anyhow::Result<()> {
+    let mut problems = Vec::new();
+    for dir in LAYERED {
+        problems.extend(layer_problems(&root.join(dir))?);
+    }
+    for dir in SHORT_FUNCTIONS {
+        problems.extend(long_functions(&root.join(dir))?);
+    }
+    for problem in &problems {
+        println!("lint: {problem}");
+    }
+    if !problems.is_empty() {
+        bail!("{} problem(s) in the Rust sources", problems.len());
+    }
+    println!(
+        "lint: modules in layers ({}), no function over {MAX_FN_LINES} lines ({})",
+        LAYERED.join(", "),
+        SHORT_FUNCTIONS.join(", ")
+    );
+    Ok(())
+}
+
+/// A crate's root and its top-level modules, parsed.
+struct Crate {
+    root: syn::File,
+    root_name: String,
+    /// Module name -> (its file, parsed).
+    modules: BTreeMap<String, (PathBuf, syn::File)>,
+}
+
+fn parse(path: &Path) -> anyhow::Result<syn::File> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    syn::parse_file(&text).with_context(|| format!("{} is not valid Rust", path.display()))
+}
+
+impl Crate {
+    fn read(src: &Path) -> anyhow::Result<Self> {
+        let root_path = ["lib.rs", "main.rs"]
+            .iter()
+            .map(|name| src.join(name))
+            .find(|p| p.is_file())
+            .with_context(|| format!("{} has no lib.rs or main.rs", src.display()))?;
+        let root = parse(&root_path)?;
+        let mut modules = BTreeMap::new();
+        for item in &root.items {
+            let Item::Mod(m) = item else { continue };
+            if m.content.is_some() {
+                continue; // inline, e.g. `mod tests { .. }` or `prelude`
+            }
+            let name = m.ident.to_string();
+            let file = [
+                src.join(format!("{name}.rs")),
+                src.join(&name).join("mod.rs"),
+            ]
+            .into_iter()
+            .find(|p| p.is_file())
+            .with_context(|| format!("no file for module `{name}` in {}", src.display()))?;
+            let parsed = parse(&file)?;
+            modules.insert(name, (file, parsed));
+        }
+        let root_name = root_path.display().to_string();
+        Ok(Self {
+            root,
+            root_name,
+            modules,
+        })
+    }
+
+    /// The module a root-level name belongs to: itself if it is a module,
+    /// the module it is re-exported from, or `None` for the root's own items.
+    fn owner(&self, name: &str) -> Option<String> {
+        if self.modules.contains_key(name) {
+            return Some(name.to_owned());
+        }
+        self.root.items.iter().find_map(|item| match item {
+            Item::Use(u) => reexport_source(&u.tree, name, None),
+            _ => None,
+        })
+    }
+}
+
+/// In a root `use` tree, the first segment of the path that brings `name`
+/// into the root (`pub use client::{Client, ..}` gives `client` for
+/// `Client`).
+fn reexport_source(tree: &UseTree, name: &str, first: Option<&str>) -> Option<String> {
+    match tree {
+        UseTree::Path(p) => {
+            let head = p.ident.to_string();
+            let first = first.unwrap_or(&head);
+            reexport_source(&p.tree, name, Some(first))
+        }
+        UseTree::Name(n) if n.ident == name => first.map(str::to_owned),
+        UseTree::Rename(r) if r.rename == name => first.map(str::to_owned),
+        UseTree::Group(g) => g.items.iter().find_map(|t| reexport_source(t, name, first)),
+        _ => None,
+    }
+    .filter(|source| source != "crate" && source != "self")
+}
+
+/// The `# Layers` table of a crate root: module -> rank (0 is the bottom).
+pub fn layer_table(root: &syn::File) -> Option<BTreeMap<String, usize>> {
+    let docs: Vec<String> = root
+        .attrs
+        .iter()
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let start = docs.iter().position(|l| l.trim() == "# Layers")?;
+    let mut lines = docs[start..]
+        .iter()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l));
+    lines.find(|l| l.starts_with("```"))?;
+    let layers: Vec<Vec<String>> = lines
+        .take_while(|l| !l.starts_with("```"))
+        .map(|l| {
+            let names = l.split("  ").next().unwrap_or_default();
+            names.split_whitespace().map(str::to_owned).collect()
+        })
+        .collect();
+    let count = layers.len();
+    Some(
+        layers
+            .into_iter()
+            .enumerate()
+            .flat_map(|(i, names)| names.into_iter().map(move |n| (n, count - 1 - i)))
+            .collect(),
+    )
+}
+
+/// Every upward import (or unlisted module) of the crate in `src`.
+pub fn layer_problems(src: &Path) -> anyhow::Result<Vec<String>> {
+    let krate = Crate::read(src)?;
+    let Some(rank) = layer_table(&krate.root) else {
+        return Ok(vec![format!(
+            "{}: no `# Layers` table in the crate docs",
+            krate.root_name
+        )]);
+    };
+    let mut problems = Vec::new();
+    for (module, (file, parsed)) in &krate.modules {
+        let Some(&own) = rank.get(module) else {
+            problems.push(format!(
+                "{}: module `{module}` is not in the `# Layers` table",
+                krate.root_name
+            ));
+            continue;
+        };
+        let mut refs = References::default();
+        refs.visit_file(parsed);
+        for (name, path) in refs.found {
+            problems.extend(check_ref(&krate, &rank, file, module, own, &name, &path));
+        }
+    }
+    Ok(problems)
+}
+
+/// The problem with `module` (at rank `own`) naming `crate::name` via `path`.
+fn check_ref(
+    krate: &Crate,
+    rank: &BTreeMap<String, usize>,
+    file: &Path,
+    module: &str,
+    own: usize,
+    name: &str,
+    path: &str,
+) -> Option<String> {
+    let file = file.display();
+    let Some(target) = krate.owner(name) else {
+        let defined_in_root = krate
+            .root
+            .items
+            .iter()
+            .any(|i| item_name(i).is_some_and(|n| n == name));
+        return defined_in_root.then(|| {
+            format!("{file}: `{module}` uses `{path}`, defined in the crate root (the top layer)")
+        });
+    };
+    if target == module {
+        return None;
+    }
+    match rank.get(&target) {
+        Some(&theirs) if theirs < own => None,
+        Some(&theirs) => Some(format!(
+            "{file}: `{module}` (layer {own}) imports `{path}` from `{target}` (layer {theirs}), which is not below it"
+        )),
+        None => Some(format!(
+            "{file}: `{module}` imports `{path}` from `{target}`, which is not in the `# Layers` table"
+        )),
+    }
+}
+
+fn item_name(item: &Item) -> Option<&syn::Ident> {
+    let ident = match item {
+        Item::Const(i) => &i.ident,
+        Item::Enum(i) => &i.ident,
+        Item::Fn(i) => &i.sig.ident,
+        Item::Static(i) => &i.ident,
+        Item::Struct(i) => &i.ident,
+        Item::Trait(i) => &i.ident,
+        Item::Type(i) => &i.ident,
+        Item::Mod(i) if i.content.is_some() => &i.ident,
+        _ => return None,
+    };
+    Some(ident)
+}
+
+/// The `crate::X` (and top-level `super::X`) names a module uses, each with
+/// the path it was found in.
+#[derive(Default)]
+struct References {
+    found: Vec<(String, String)>,
+    /// How deep in inline modules the visitor is (`super` in `mod tests`
+    /// is the module itself).
+    depth: usize,
+}
+
+impl References {
+    fn is_root(&self, ident: &syn::Ident) -> bool {
+        ident == "crate" || (ident == "super" && self.depth == 0)
+    }
+
+    fn use_tree(&mut self, tree: &UseTree, prefix: &str, at_root: bool) {
+        match tree {
+            UseTree::Path(p) if prefix.is_empty() && self.is_root(&p.ident) => {
+                self.use_tree(&p.tree, &format!("{}::", p.ident), true);
+            }
+            UseTree::Path(p) if at_root => {
+                let path = p.to_token_stream().to_string().replace(' ', "");
+                self.found.push((p.ident.to_string(), format!("{prefix}{path}")));
+            }
+            UseTree::Name(n) if at_root => {
+                self.found
+                    .push((n.ident.to_string(), format!("{prefix}{}", n.ident)));
+            }
+            UseTree::Rename(r) if at_root => {
+                self.found
+                    .push((r.ident.to_string(), format!("{prefix}{}", r.ident)));
+            }
+            UseTree::Group(g) => {
+                for item in &g.items {
+                    self.use_tree(item, prefix, at_root);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for References {
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        self.use_tree(&item.tree, "", false);
+    }
+
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        self.depth += 1;
+        visit::visit_item_mod(self, item);
+        self.depth -= 1;
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let mut segments = path.segments.iter();
+        if let (Some(first), Some(second)) = (segments.next(), segments.next())
+            && self.is_root(&first.ident)
+        {
+            let text: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+            self.found.push((second.ident.to_string(), text.join("::")));
+        }
+        visit::visit_path(self, path);
+    }
+}
+
+/// Every function in `src` (recursively) spanning more than
+/// [`MAX_FN_LINES`] lines.
+pub fn long_functions(src: &Path) -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for file in rust_files(src)? {
+        let mut lengths = FunctionLengths::default();
+        lengths.visit_file(&parse(&file)?);
+        for (name, line, lines) in lengths.found {
+            if lines > MAX_FN_LINES {
+                problems.push(format!(
+                    "{}:{line}: `{name}` is {lines} lines (at most {MAX_FN_LINES}); split it into named steps",
+                    file.display()
+                ));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+fn rust_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files.extend(rust_files(&path)?);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Each function's name, first line and length in lines.
+#[derive(Default)]
+struct FunctionLengths {
+    found: Vec<(String, usize, usize)>,
+}
+
+impl FunctionLengths {
+    fn add(&mut self, sig: &syn::Signature, block: &syn::Block) {
+        let start = sig.fn_token.span().start().line;
+        let end = block.brace_token.span.close().end().line;
+        self.found
+            .push((sig.ident.to_string(), start, end.saturating_sub(start) + 1));
+    }
+}
+
+impl<'ast> Visit<'ast> for FunctionLengths {
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        self.add(&item.sig, &item.block);
+        visit::visit_item_fn(self, item);
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        self.add(&item.sig, &item.block);
+        visit::visit_impl_item_fn(self, item);
+    }
+
+    fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
+        if let Some(block) = &item.default {
+            self.add(&item.sig, block);
+        }
+        visit::visit_trait_item_fn(self, item);
+    }
+}
