@@ -1,5 +1,6 @@
 //! The source lint: layers and short functions, on the real tree and on
 //! small crates written here with a deliberate violation.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 
