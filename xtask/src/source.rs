@@ -281,7 +281,8 @@ impl References {
             }
             UseTree::Path(p) if at_root => {
                 let path = p.to_token_stream().to_string().replace(' ', "");
-                self.found.push((p.ident.to_string(), format!("{prefix}{path}")));
+                self.found
+                    .push((p.ident.to_string(), format!("{prefix}{path}")));
             }
             UseTree::Name(n) if at_root => {
                 self.found

@@ -18,7 +18,8 @@ use pinelabs_sandbox::Sandbox;
 /// Exit code: the API answered with an error, or the token endpoint refused
 /// the credentials.
 const EXIT_API: u8 = 1;
-/// Exit code: invalid input or usage; nothing was sent.
+/// Exit code: invalid input or usage, or a client that cannot be built (its
+/// TLS setup, say); nothing was sent.
 const EXIT_USAGE: u8 = 2;
 /// Exit code: transport, timeout or decode failure, or no access token for
 /// another reason (token endpoint unreachable or failing): retryable.
@@ -48,7 +49,8 @@ impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let code = match &e {
             Error::Api { .. } | Error::Auth { .. } => EXIT_API,
-            Error::InvalidInput { .. } => EXIT_USAGE,
+            // Nothing was sent, and retrying the same setup fails the same way.
+            Error::InvalidInput { .. } | Error::Build { .. } => EXIT_USAGE,
             _ => EXIT_TRANSPORT,
         };
         Failure {

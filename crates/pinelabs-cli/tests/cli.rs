@@ -328,6 +328,32 @@ async fn refused_credentials_exit_1_and_an_unreachable_token_endpoint_exits_3() 
     drop(socket);
 }
 
+/// A client that cannot be built (here: TLS with no CA certificate at all,
+/// as on a machine whose certificate store is missing) is a setup error:
+/// exit 2, like a usage error, with advice that says retrying will not help.
+#[test]
+fn a_client_that_cannot_be_built_exits_2() {
+    let mut cmd = pinelabs();
+    cmd.env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
+        .env("SSL_CERT_FILE", "/dev/null")
+        .env("SSL_CERT_DIR", "/nonexistent-pinelabs-test")
+        .args([
+            "tokens",
+            "--base-url",
+            "https://127.0.0.1:9",
+            "list",
+            "cust-1",
+        ]);
+    let (code, stdout, stderr) = run(&mut cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("error: the client could not be built"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("retrying will not help"), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn invalid_input_exits_2_and_sends_nothing() {
     let sandbox = Sandbox::start().await.expect("sandbox");

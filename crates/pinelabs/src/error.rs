@@ -408,12 +408,17 @@ impl Error {
     }
 
     /// A failure to build the client.
+    /// The message names what failed and the innermost cause's words.
     pub(crate) fn build(
-        message: impl Into<String>,
+        what: &str,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
+        let cause = wire::chain(&source).last().map(ToString::to_string);
         Error::Build {
-            message: message.into(),
+            message: match cause {
+                Some(cause) if cause != what => format!("{what} ({cause})"),
+                _ => what.to_owned(),
+            },
             source: Some(Box::new(source)),
         }
     }
@@ -439,6 +444,21 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A client that cannot be built is not worth retrying, and says why.
+    #[test]
+    fn a_build_failure_is_not_retryable() {
+        let io = std::io::Error::other("no CA certificates found");
+        let e = Error::build("the HTTP client could not be built", io);
+        assert!(!e.is_retryable());
+        assert_eq!(e.kind(), "client_build");
+        assert_eq!(
+            e.to_string(),
+            "the client could not be built: the HTTP client could not be built (no CA certificates found)"
+        );
+        assert!(std::error::Error::source(&e).is_some());
+        assert!(e.advice().contains("retrying will not help"));
+    }
 
     #[test]
     fn advice_depends_on_the_status_class() {
