@@ -20,7 +20,9 @@ use std::{process::Command, time::Duration};
 use anyhow::{Context, bail, ensure};
 use pinelabs::{Client, DeleteToken, Error, RetryPolicy, prelude::*};
 use pinelabs_api::spec;
-use pinelabs_sandbox::{Fault, SEED_CUSTOMER_ID, SEED_TOKEN_ID, Sandbox};
+use pinelabs_sandbox::{
+    Fault, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SEED_CUSTOMER_ID, SEED_TOKEN_ID, Sandbox,
+};
 
 use crate::{
     root,
@@ -56,6 +58,56 @@ fn make_client(
         builder = builder.http_client(http);
     }
     Ok(builder.build()?)
+}
+
+/// A client with client credentials: every call first exchanges them at
+/// the token endpoint (`generate_token`).
+fn credentials_client(
+    base_url: &str,
+    secret: &str,
+    http: Option<reqwest::Client>,
+) -> anyhow::Result<Client> {
+    let mut builder = Client::builder()
+        .base_url(base_url)
+        .client_credentials(SANDBOX_CLIENT_ID, secret)
+        .retry_policy(RetryPolicy::none())
+        .timeout(Duration::from_secs(20));
+    if let Some(http) = http {
+        builder = builder.http_client(http);
+    }
+    Ok(builder.build()?)
+}
+
+/// The token exchange against Prism's examples: a token is had and used,
+/// and each documented error of the token endpoint is the right failure
+/// (4xx: the credentials were refused; 5xx: no token for now).
+async fn mock_token_exchange(prism: &Server) -> anyhow::Result<()> {
+    let client = credentials_client(&prism.url(), "contract-secret", None)?;
+    client
+        .list_tokens(SEED_CUSTOMER_ID)
+        .await
+        .context("a list with a token from Prism's token example")?;
+    let errors = spec::error_table(pinelabs::auth::TOKEN_OPERATION);
+    ensure!(
+        errors.len() == 3,
+        "the token endpoint documents 405, 422, 500"
+    );
+    for (status, _) in &errors {
+        let asking =
+            credentials_client(&prism.url(), "contract-secret", Some(prefer_code(*status)?))?;
+        match asking.list_tokens(SEED_CUSTOMER_ID).await {
+            Err(Error::Auth {
+                status: Some(s), ..
+            }) if s == *status && *status < 500 => {}
+            Err(Error::TokenUnavailable {
+                status: Some(s), ..
+            }) if s == *status && *status >= 500 => {}
+            other => bail!(
+                "the token endpoint's {status} should refuse or fail the token, got {other:?}"
+            ),
+        }
+    }
+    Ok(())
 }
 
 /// A reqwest client that asks Prism for a given status.
@@ -121,10 +173,11 @@ async fn mock_static(prism: &Server) -> anyhow::Result<()> {
             .await;
         expect_api_error(result.map(drop), *status, code)?;
     }
+    mock_token_exchange(prism).await?;
     prism.assert_no_violations()?;
     println!(
-        "contract: mock (examples): list, delete and {} documented errors OK",
-        list_errors.len() + delete_errors.len()
+        "contract: mock (examples): token exchange, list, delete and {} documented errors OK",
+        list_errors.len() + delete_errors.len() + 3
     );
     Ok(())
 }
@@ -145,9 +198,21 @@ async fn mock_dynamic(prism: &Server) -> anyhow::Result<()> {
             )
             .await
             .with_context(|| format!("dynamic delete #{i} did not decode"))?;
+        // The token operation itself, through the wrapper's middleware
+        // (which sends no bearer on it): every invented answer decodes.
+        let body = pinelabs::types::TokenRequest::builder()
+            .client_id(format!("client-{i}"))
+            .client_secret("contract-secret")
+            .grant_type(pinelabs::types::GrantType::ClientCredentials);
+        client
+            .call(client.api().generate_token().body(body).send())
+            .await
+            .with_context(|| format!("dynamic token answer #{i} did not decode"))?;
     }
     prism.assert_no_violations()?;
-    println!("contract: mock (dynamic, seeded): {CALLS} lists and {CALLS} deletes decoded");
+    println!(
+        "contract: mock (dynamic, seeded): {CALLS} token answers, lists and deletes each decoded"
+    );
     Ok(())
 }
 
@@ -236,6 +301,7 @@ async fn proxy(prism: &Server, sandbox: &Sandbox) -> anyhow::Result<()> {
         "delete not retried on 500",
     )?;
 
+    proxy_token_exchange(prism).await?;
     prism.assert_no_violations()?;
 
     // Self-check: the proxy really validates. An HTML body is not in the
@@ -267,6 +333,25 @@ async fn proxy(prism: &Server, sandbox: &Sandbox) -> anyhow::Result<()> {
         .context("Prism's log should show the violation")?;
     println!("contract: proxy (--errors) client <-> sandbox: every request and response conforms");
     Ok(())
+}
+
+/// The token exchange through the proxy: the request the client sends and
+/// the sandbox's answers (a token; the documented 422 for a wrong secret)
+/// are validated by Prism.
+async fn proxy_token_exchange(prism: &Server) -> anyhow::Result<()> {
+    let client = credentials_client(&prism.url(), SANDBOX_CLIENT_SECRET, None)?;
+    let list = client
+        .list_tokens(SEED_CUSTOMER_ID)
+        .await
+        .context("a list with a token from the sandbox, through the proxy")?;
+    ensure!(list.customer_id == SEED_CUSTOMER_ID);
+    let wrong = credentials_client(&prism.url(), "not-the-secret", None)?;
+    match wrong.list_tokens(SEED_CUSTOMER_ID).await {
+        Err(Error::Auth {
+            status: Some(422), ..
+        }) => Ok(()),
+        other => bail!("a wrong secret should be refused with 422, got {other:?}"),
+    }
 }
 
 /// Runs the three contract suites.

@@ -39,6 +39,8 @@ pub fn run() -> anyhow::Result<()> {
     let spec = crate::spec_path();
     let report = std::env::temp_dir().join(format!("pinelabs-schemathesis-{port}"));
     let status = Command::new(st)
+        .arg("--config-file")
+        .arg(root().join("tools/schemathesis.toml"))
         .arg("run")
         .arg(&spec)
         .args(["--url", &sandbox.url()])

@@ -479,3 +479,32 @@ async fn a_token_outage_is_shared_by_concurrent_callers() {
         Err(Error::TokenUnavailable { .. })
     ));
 }
+
+/// The spec says the token operation carries no bearer (`security: []`):
+/// sent through `Client::api`, the middleware adds none and fetches no token
+/// for it, but still identifies the request.
+#[tokio::test]
+async fn the_token_operation_is_sent_without_a_bearer() {
+    let server = MockServer::start().await;
+    Mock::given(path(pinelabs::auth::TOKEN_PATH))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "t2", "expires_in": 60})),
+        )
+        .mount(&server)
+        .await;
+    let client = cc_client(&server);
+    let body = pinelabs::types::TokenRequest::builder()
+        .client_id(CLIENT_ID)
+        .client_secret(SECRET)
+        .grant_type(pinelabs::types::GrantType::ClientCredentials);
+    let answer = client
+        .call(client.api().generate_token().body(body).send())
+        .await
+        .expect("a token answer");
+    assert_eq!(answer.access_token.as_deref(), Some("t2"));
+    let sent = requests(&server).await;
+    assert_eq!(sent.len(), 1, "no token was fetched to send it");
+    assert!(sent[0].headers.get("authorization").is_none());
+    assert!(sent[0].headers.get("request-id").is_some());
+}
