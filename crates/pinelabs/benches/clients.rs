@@ -7,7 +7,7 @@
 
 mod support;
 
-use std::{hint::black_box, time::Duration};
+use std::{future::IntoFuture, hint::black_box, time::Duration};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pinelabs::types::CustomerTokens;
@@ -45,7 +45,7 @@ fn throughput(c: &mut Criterion) {
     group.throughput(Throughput::Elements(CONCURRENCY as u64));
     group.bench_function("pinelabs", |b| {
         b.to_async(&rt).iter(|| async {
-            let calls = (0..CONCURRENCY).map(|_| cl.wrapper.list_tokens(CUSTOMER));
+            let calls = (0..CONCURRENCY).map(|_| cl.wrapper.list_tokens(CUSTOMER).into_future());
             for r in futures::future::join_all(calls).await {
                 black_box(r.expect("ok"));
             }

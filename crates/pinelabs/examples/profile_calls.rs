@@ -19,7 +19,7 @@
 #[path = "../benches/support/mod.rs"]
 mod support;
 
-use std::hint::black_box;
+use std::{future::IntoFuture, hint::black_box};
 
 use support::{CUSTOMER, clients, runtime};
 
@@ -89,7 +89,7 @@ fn interleaved(
                 let started = std::time::Instant::now();
                 for _ in 0..CALLS as usize / concurrency {
                     if first_wrapper {
-                        let calls = (0..concurrency).map(|_| cl.wrapper.list_tokens(CUSTOMER));
+                        let calls = (0..concurrency).map(|_| cl.wrapper.list_tokens(CUSTOMER).into_future());
                         for r in futures::future::join_all(calls).await {
                             drop(black_box(r.expect("ok")));
                         }

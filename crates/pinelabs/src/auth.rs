@@ -25,6 +25,7 @@ use std::{
     time::Duration,
 };
 
+use futures_util::future::{FutureExt, Shared, WeakShared};
 use pinelabs_api::{
     hooks::{Hooks, Middleware},
     types::{GrantType, TokenRequest, TokenResponse},
@@ -316,13 +317,28 @@ impl fmt::Debug for Credentials {
 /// failure, doubling to 30 s) every caller gets that error at once instead
 /// of trying the token endpoint again. An outage costs a few token requests,
 /// not one per caller, and adds no queueing latency.
+///
+/// **Single flight, safe to cancel.** The fetch is one shared future that
+/// every waiting caller polls: a caller that is dropped (its call was
+/// cancelled or ran out of time) leaves the fetch running for the others,
+/// and when the last waiter is dropped the fetch is dropped with it. No
+/// task runs in the background and no lock is held across an `.await`.
 pub struct ClientCredentials {
+    state: Arc<State>,
+    flight: Mutex<Option<WeakShared<Flight>>>,
+}
+
+/// A fetch in flight: its token, or the failure every waiter shares.
+type Flight = BoxFuture<'static, std::result::Result<AccessToken, Failure>>;
+
+/// What a fetch needs and leaves behind: the credentials, the cached token
+/// and the last failure.
+struct State {
     http: reqwest::Client,
     token_url: String,
     client_id: String,
     client_secret: SecretString,
     cached: RwLock<Option<AccessToken>>,
-    refresh: tokio::sync::Mutex<()>,
     failure: Mutex<Option<Failure>>,
 }
 
@@ -406,8 +422,8 @@ impl Failure {
 impl fmt::Debug for ClientCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientCredentials")
-            .field("token_url", &self.token_url)
-            .field("client_id", &self.client_id)
+            .field("token_url", &self.state.token_url)
+            .field("client_id", &self.state.client_id)
             .field("client_secret", &"[REDACTED]")
             .finish_non_exhaustive()
     }
@@ -516,15 +532,53 @@ impl ClientCredentials {
         client_id: String,
         client_secret: SecretString,
     ) -> Self {
-        Self {
+        let state = State {
             http,
             token_url,
             client_id,
             client_secret,
             cached: RwLock::new(None),
-            refresh: tokio::sync::Mutex::new(()),
             failure: Mutex::new(None),
+        };
+        Self {
+            state: Arc::new(state),
+            flight: Mutex::new(None),
         }
+    }
+
+    /// The fetch in flight, joined, or a new one; or, when none is in
+    /// flight, the token or failure the last one left.
+    fn join_or_start(&self) -> std::result::Result<Shared<Flight>, Result<AccessToken>> {
+        let mut slot = self.flight.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(flight) = slot.as_ref().and_then(WeakShared::upgrade) {
+            return Ok(flight);
+        }
+        if let Some(ready) = self.state.ready() {
+            return Err(ready);
+        }
+        let state = self.state.clone();
+        let flight = async move { state.fetch_and_remember().await }
+            .boxed()
+            .shared();
+        *slot = flight.downgrade();
+        Ok(flight)
+    }
+}
+
+impl State {
+    /// A fresh cached token, or the shared failure while its backoff lasts.
+    fn ready(&self) -> Option<Result<AccessToken>> {
+        if let Some(token) = self.fresh_cached() {
+            return Some(Ok(token));
+        }
+        self.recent_failure().map(Err)
+    }
+
+    /// One fetch, counted, its outcome kept for the callers that come next.
+    async fn fetch_and_remember(&self) -> std::result::Result<AccessToken, Failure> {
+        let result = self.fetch().await;
+        telemetry::token_fetch(result.as_ref().err().map_or("ok", Error::kind));
+        self.remember(result)
     }
 
     /// The shared failure, while its backoff lasts.
@@ -537,34 +591,36 @@ impl ClientCredentials {
     }
 
     /// Records the outcome of a fetch for the callers that come next.
-    fn remember(&self, result: &Result<AccessToken>) {
+    fn remember(&self, result: Result<AccessToken>) -> std::result::Result<AccessToken, Failure> {
         let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
         let e = match result {
             Ok(token) => {
                 *failure = None;
                 *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
-                return;
+                return Ok(token);
             }
             Err(e) => e,
         };
         let (reason, status, cause) = match e {
-            Error::Auth { reason, status, .. } => (reason.clone(), *status, None),
+            Error::Auth { reason, status, .. } => (reason, status, None),
             Error::TokenUnavailable {
                 reason,
                 status,
                 cause,
                 ..
-            } => (reason.clone(), *status, *cause),
+            } => (reason, status, cause),
             other => (other.to_string(), None, None),
         };
         let consecutive = failure.as_ref().map_or(0, |f| f.consecutive) + 1;
-        *failure = Some(Failure {
+        let recorded = Failure {
             reason,
             status,
             cause,
             retry_at: tokio::time::Instant::now() + Failure::backoff(consecutive),
             consecutive,
-        });
+        };
+        *failure = Some(recorded.clone());
+        Err(recorded)
     }
 
     fn fresh_cached(&self) -> Option<AccessToken> {
@@ -639,35 +695,22 @@ async fn failed(
 impl TokenProvider for ClientCredentials {
     fn token(&self) -> BoxFuture<'_, Result<AccessToken>> {
         Box::pin(async move {
-            if let Some(token) = self.fresh_cached() {
-                return Ok(token);
+            if let Some(ready) = self.state.ready() {
+                return ready;
             }
-            if let Some(error) = self.recent_failure() {
-                return Err(error);
+            match self.join_or_start() {
+                Ok(flight) => flight.await.map_err(|failure| failure.error()),
+                Err(ready) => ready,
             }
-            // Single flight: one caller fetches, the others wait for it and
-            // then share its outcome: the fresh token, or its failure.
-            let _refreshing = self.refresh.lock().await;
-            if let Some(token) = self.fresh_cached() {
-                return Ok(token);
-            }
-            if let Some(error) = self.recent_failure() {
-                return Err(error);
-            }
-            let result = self.fetch().await;
-            telemetry::token_fetch(result.as_ref().err().map_or("ok", Error::kind));
-            self.remember(&result);
-            result
         })
     }
 
     fn ready_token(&self) -> Option<AccessToken> {
-        self.fresh_cached()
+        self.state.fresh_cached()
     }
 
     fn invalidate(&self, rejected: &AccessToken) -> bool {
-        let mut cached = self.cached.write().unwrap_or_else(|e| e.into_inner());
-
+        let mut cached = self.state.cached.write().unwrap_or_else(|e| e.into_inner());
         if cached.as_ref().is_some_and(|c| c.same_secret(rejected)) {
             *cached = None;
         }

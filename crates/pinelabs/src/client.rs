@@ -2,7 +2,6 @@
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
-use futures_util::FutureExt;
 use pinelabs_api::{
     ResponseValue,
     hooks::Hooks,
@@ -13,13 +12,13 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     auth::Credentials,
+    budget::{Bucket, RetryBudget},
+    call::Call,
     config::{DEFAULT_MAX_RESPONSE_BYTES, Environment, Timeouts},
     error::{ApiError, Error, Result},
-    map::{Context, map_with_body},
     retry::RetryPolicy,
-    telemetry::{self, ErrorType},
-    tls,
-    transport::{CallState, Transport},
+    telemetry, tls,
+    transport::Transport,
     validate,
 };
 
@@ -136,80 +135,72 @@ impl Client {
         &self.shared.api
     }
 
-    /// Runs one call made on [`api`](Self::api) and maps its error with
-    /// everything the call saw: the `Request-ID`, the total deadline, why no
-    /// token could be had, the body of an undocumented status, the JSON path
-    /// of a decode failure.
-    pub fn call<'a, T: DeserializeOwned + 'a>(
-        &'a self,
-        request: impl Future<Output = std::result::Result<ResponseValue<T>, ApiError>> + 'a,
-    ) -> impl Future<Output = Result<T>> + 'a {
-        let timeouts = self.shared.transport.timeouts;
-        let max_body = self.shared.transport.max_response_bytes;
-        let call = CallState::new(timeouts.total);
-        // The request future is moved once, into the scope, and `then`
-        // stores it and the continuation in the same place (an async block
-        // awaiting it would hold two copies); the error mapping (the rare
-        // path) is boxed so that it adds nothing to every call's future.
-        call.scope(request).then(move |result| async move {
-            let result = match result {
-                Ok(value) => Ok(value.into_inner()),
-                Err(e) => {
-                    let cx = Context::of(&call, timeouts, max_body);
-                    Err(Box::pin(map_with_body::<T>(e, cx)).await)
-                }
-            };
-            if let Some(span) = call.existing_span().filter(|s| !s.is_disabled()) {
-                let _entered = span.enter();
-                match &result {
-                    Ok(_) => tracing::debug!("pinelabs call succeeded"),
-                    Err(e) => {
-                        telemetry::record_error(&span, ErrorType::of_error(e));
-                        tracing::warn!(error = %e, "pinelabs call failed");
-                    }
-                }
-            }
-            result
-        })
+    /// A call made on [`api`](Self::api), as a [`Call`]: `.await` it for
+    /// its value with the error mapped with everything the call saw (the
+    /// `Request-ID`, the deadline, why no token could be had, the body of
+    /// an undocumented status, the JSON path of a decode failure), or set
+    /// per-call options first.
+    ///
+    /// ```no_run
+    /// # async fn run(client: pinelabs::Client) -> pinelabs::Result<()> {
+    /// let request = client.api().list_customer_tokens().customer_id("cust-1").send();
+    /// let tokens = client.call(request).no_retries().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn call<'a, T, F>(&'a self, request: F) -> Call<'a, F>
+    where
+        F: Future<Output = std::result::Result<ResponseValue<T>, ApiError>> + Send + 'a,
+        T: DeserializeOwned + Send + 'a,
+    {
+        Call::new(&self.shared.transport, Ok(request))
     }
 
     /// Every token saved for `customer_id`.
     ///
     /// `GET /api/v1/customer/{customer_id}/tokens`. Retried on connect
     /// errors, timeouts and the [`RETRYABLE_STATUSES`](crate::RETRYABLE_STATUSES).
-    pub async fn list_tokens(&self, customer_id: &str) -> Result<CustomerTokens> {
-        let customer_id = validate::id("customer_id", customer_id)?;
-        self.call(
-            self.api()
-                .list_customer_tokens()
-                .customer_id(customer_id)
-                .send(),
-        )
-        .await
+    /// `.await` it, or set [per-call options](Call) first.
+    pub fn list_tokens(
+        &self,
+        customer_id: &str,
+    ) -> Call<
+        '_,
+        impl Future<Output = std::result::Result<ResponseValue<CustomerTokens>, ApiError>> + Send + '_,
+    > {
+        let request = validate::id("customer_id", customer_id)
+            .map(|id| self.api().list_customer_tokens().customer_id(id).send());
+        Call::new(&self.shared.transport, request)
     }
 
     /// Deletes `token_id` of `customer_id`.
     ///
     /// `POST /api/v1/customer/{customer_id}/tokens/{token_id}/delete`.
-    /// Retried only where the delete provably did not happen (connect
-    /// errors, the [`REFUSED_STATUSES`](crate::REFUSED_STATUSES)), with the
-    /// same reference and `Request-ID`.
-    pub async fn delete_token(
+    /// Retried only where the delete provably was not processed (connect
+    /// errors, the [`NOT_PROCESSED_STATUSES`](crate::NOT_PROCESSED_STATUSES)),
+    /// with the same reference and `Request-ID`; no per-call option changes
+    /// that. `.await` it, or set [per-call options](Call) first.
+    pub fn delete_token(
         &self,
         customer_id: &str,
         token_id: &str,
         delete: &DeleteToken,
-    ) -> Result<DeletedToken> {
-        let customer_id = validate::id("customer_id", customer_id)?;
-        let token_id = validate::id("token_id", token_id)?;
-        let body = validate::delete_body(&delete.reference, &delete.metadata)?;
-        let request = self
-            .api()
-            .delete_customer_token()
-            .customer_id(customer_id)
-            .token_id(token_id)
-            .body(body);
-        self.call(request.send()).await
+    ) -> Call<
+        '_,
+        impl Future<Output = std::result::Result<ResponseValue<DeletedToken>, ApiError>> + Send + '_,
+    > {
+        let request = (|| {
+            let customer_id = validate::id("customer_id", customer_id)?;
+            let token_id = validate::id("token_id", token_id)?;
+            let body = validate::delete_body(&delete.reference, &delete.metadata)?;
+            Ok(self
+                .api()
+                .delete_customer_token()
+                .customer_id(customer_id)
+                .token_id(token_id)
+                .body(body)
+                .send())
+        })();
+        Call::new(&self.shared.transport, request)
     }
 }
 
@@ -224,6 +215,8 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     idempotency: BTreeMap<String, bool>,
     max_response_bytes: Option<usize>,
+    retry_budget: Option<RetryBudget>,
+    no_retry_budget: bool,
 }
 
 impl ClientBuilder {
@@ -326,6 +319,21 @@ impl ClientBuilder {
         self
     }
 
+    /// The retry budget shared by every call and clone of the client
+    /// (default [`RetryBudget::default`]: AWS's standard retry quota).
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.retry_budget = Some(budget);
+        self.no_retry_budget = false;
+        self
+    }
+
+    /// No retry budget: every retry the policy allows is made, however many
+    /// calls are failing (not recommended for services at scale).
+    pub fn without_retry_budget(mut self) -> Self {
+        self.no_retry_budget = true;
+        self
+    }
+
     /// Checks the configuration and builds the client. Nothing is sent.
     ///
     /// An invalid setting is [`Error::InvalidInput`]; an HTTP client or TLS
@@ -354,6 +362,8 @@ impl ClientBuilder {
             max_response_bytes: self
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            budget: (!self.no_retry_budget)
+                .then(|| Bucket::new(self.retry_budget.unwrap_or_default())),
             server: telemetry::Server::of(&base_url),
         });
         telemetry::describe();
@@ -424,6 +434,7 @@ mod tests {
     /// usable from any task (checked by the compiler).
     #[test]
     fn client_is_clone_send_sync_and_its_calls_are_send() {
+        use std::future::IntoFuture;
         fn shareable<T: Clone + Send + Sync + 'static>(_: &T) {}
         fn send<F: std::future::Future + Send>(_: F) {}
         let client = Client::builder()
@@ -432,8 +443,12 @@ mod tests {
             .build()
             .expect("config");
         shareable(&client);
-        send(client.list_tokens("c"));
-        send(client.delete_token("c", "t", &DeleteToken::new("r")));
+        send(client.list_tokens("c").into_future());
+        send(
+            client
+                .delete_token("c", "t", &DeleteToken::new("r"))
+                .into_future(),
+        );
         assert_eq!(client.base_url(), "http://127.0.0.1:9");
     }
 

@@ -26,6 +26,15 @@ fn rid(request_id: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// What the `Display` of a failure adds when the retry budget stopped it.
+fn budget(exhausted: &bool) -> &'static str {
+    if *exhausted {
+        "; not retried: the client's retry budget is exhausted"
+    } else {
+        ""
+    }
+}
+
 /// A `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -41,9 +50,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// Pine Labs answered with an error status.
     #[error(
-        "Pine Labs answered {status} {code}: {message}{rid}",
+        "Pine Labs answered {status} {code}: {message}{rid}{budget}",
         code = code.as_deref().unwrap_or("(no error code)"),
-        rid = rid(request_id)
+        rid = rid(request_id),
+        budget = budget(retry_budget_exhausted)
     )]
     #[non_exhaustive]
     Api {
@@ -64,6 +74,9 @@ pub enum Error {
         /// The `Request-ID` this client sent; quote it to Pine Labs support.
         /// `None` only for an error converted without its call's context.
         request_id: Option<String>,
+        /// Whether the client's retry budget, not the retry policy, stopped
+        /// a retry (see [`RetryBudget`](crate::RetryBudget)).
+        retry_budget_exhausted: bool,
     },
 
     /// The token endpoint refused the credentials (a 4xx answer other than
@@ -93,17 +106,30 @@ pub enum Error {
     },
 
     /// The call did not finish within the configured time.
-    #[error("no answer from Pine Labs within {after:?}{rid}", rid = rid(request_id))]
+    #[error(
+        "no answer from Pine Labs within {after:?}{rid}{budget}",
+        rid = rid(request_id),
+        budget = budget(retry_budget_exhausted)
+    )]
     #[non_exhaustive]
     Timeout {
-        /// The bound that was exceeded.
+        /// The bound that was exceeded: the call's timeout (the client's,
+        /// or a shorter one of the call's options), or one attempt's.
         after: Duration,
         /// The `Request-ID` of the call.
         request_id: Option<String>,
+        /// Requests sent before the time was up.
+        attempts: u32,
+        /// Whether the retry budget, not the policy, stopped a retry.
+        retry_budget_exhausted: bool,
     },
 
     /// The request could not be sent or the answer could not be read.
-    #[error("could not reach Pine Labs: {message}{rid}", rid = rid(request_id))]
+    #[error(
+        "could not reach Pine Labs: {message}{rid}{budget}",
+        rid = rid(request_id),
+        budget = budget(retry_budget_exhausted)
+    )]
     #[non_exhaustive]
     Transport {
         /// What failed, from the error chain: DNS, connection refused, TLS,
@@ -113,6 +139,8 @@ pub enum Error {
         message: String,
         /// The `Request-ID` of the call.
         request_id: Option<String>,
+        /// Whether the retry budget, not the policy, stopped a retry.
+        retry_budget_exhausted: bool,
         /// The underlying error.
         #[source]
         source: Option<reqwest::Error>,
@@ -368,6 +396,27 @@ impl Error {
         }
     }
 
+    /// Whether the client's retry budget refused a retry that the retry
+    /// policy allowed: the API is failing for many calls at once, and the
+    /// client stopped adding retries to its load.
+    pub fn retry_budget_exhausted(&self) -> bool {
+        match self {
+            Error::Api {
+                retry_budget_exhausted,
+                ..
+            }
+            | Error::Timeout {
+                retry_budget_exhausted,
+                ..
+            }
+            | Error::Transport {
+                retry_budget_exhausted,
+                ..
+            } => *retry_budget_exhausted,
+            _ => false,
+        }
+    }
+
     /// Pine Labs' error code (e.g. `INVALID_REQUEST`), if it gave one.
     pub fn code(&self) -> Option<&str> {
         match self {
@@ -470,6 +519,7 @@ mod tests {
             excerpt: None,
             retry_after: None,
             request_id: Some("rid".into()),
+            retry_budget_exhausted: false,
         };
         assert!(api(404).advice().contains("correct the request"));
         assert!(api(503).advice().contains("retry later"));

@@ -135,16 +135,19 @@
 //!
 //! ```text
 //! client                                 Client, ClientBuilder, the calls
+//! call                                   one call: its options, its future, its metadata
 //! map                                    generated errors -> Error, with the call's context
 //! transport                              the middleware: retry loop, auth headers, spans
 //! auth                                   tokens: static, client credentials, providers
 //! config decode telemetry tls validate   settings, decoding, metrics and spans, inputs
 //! error                                  the one error type and its names
-//! ext retry wire                         pure: extension traits, retry rules, wire facts
+//! budget ext retry wire                  pure: retry budget, extension traits, retry rules, wire facts
 //! ```
 #![deny(missing_docs)]
 
 pub mod auth;
+mod budget;
+mod call;
 mod client;
 mod config;
 mod decode;
@@ -158,6 +161,8 @@ mod transport;
 pub mod validate;
 mod wire;
 
+pub use budget::RetryBudget;
+pub use call::{Call, CallOptions, Response};
 pub use client::{Client, ClientBuilder, DeleteToken, USER_AGENT};
 pub use config::{
     DEFAULT_MAX_RESPONSE_BYTES, Environment, PRODUCTION_BASE_URL, Timeouts, UAT_BASE_URL,

@@ -13,7 +13,7 @@ use crate::{
     config::{DEFAULT_MAX_RESPONSE_BYTES, Timeouts},
     decode::decode_with_path,
     error::{ApiError, Error, TransportCause, transport_message},
-    transport::CallState,
+    transport::{CallState, Transport},
     wire,
 };
 
@@ -26,13 +26,17 @@ pub(crate) struct Context {
     auth_error: Option<Error>,
     token: Option<AccessToken>,
     deadline_hit: bool,
-    timeouts: Timeouts,
+    budget_exhausted: bool,
+    attempts: u32,
+    /// The call's whole time limit, and one attempt's.
+    total: Duration,
+    attempt: Duration,
     max_response_bytes: usize,
 }
 
 impl Context {
     /// Takes what `call` recorded.
-    pub(crate) fn of(call: &CallState, timeouts: Timeouts, max_response_bytes: usize) -> Self {
+    pub(crate) fn of(call: &CallState, transport: &Transport) -> Self {
         let mut outcome = call.outcome();
         Self {
             request_id: outcome.request_id.clone(),
@@ -41,13 +45,17 @@ impl Context {
             auth_error: outcome.auth_error.take(),
             token: outcome.token.clone(),
             deadline_hit: outcome.deadline_hit,
-            timeouts,
-            max_response_bytes,
+            budget_exhausted: outcome.budget_exhausted,
+            attempts: outcome.attempts,
+            total: call.limits.total,
+            attempt: transport.timeouts.attempt,
+            max_response_bytes: transport.max_response_bytes,
         }
     }
 
     /// No call context: a bare `Error::from`.
     fn bare() -> Self {
+        let timeouts = Timeouts::default();
         Self {
             request_id: None,
             status: None,
@@ -55,8 +63,21 @@ impl Context {
             auth_error: None,
             token: None,
             deadline_hit: false,
-            timeouts: Timeouts::default(),
+            budget_exhausted: false,
+            attempts: 0,
+            total: timeouts.total,
+            attempt: timeouts.attempt,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+
+    /// `Error::Timeout` after `after`.
+    fn timeout(&self, after: Duration) -> Error {
+        Error::Timeout {
+            after,
+            request_id: self.request_id.clone(),
+            attempts: self.attempts,
+            retry_budget_exhausted: self.budget_exhausted,
         }
     }
 
@@ -68,10 +89,7 @@ impl Context {
     /// deadline, or no token.
     fn early(&mut self) -> Option<Error> {
         if self.deadline_hit && self.status.is_none() {
-            return Some(Error::Timeout {
-                after: self.timeouts.total,
-                request_id: self.request_id.clone(),
-            });
+            return Some(self.timeout(self.total));
         }
         self.auth_error.take()
     }
@@ -168,16 +186,14 @@ fn transport(e: reqwest::Error, cx: Context) -> Error {
         };
     }
     if e.is_timeout() {
-        return Error::Timeout {
-            after: cx.timeouts.attempt,
-            request_id: cx.request_id,
-        };
+        return cx.timeout(cx.attempt);
     }
     let cause = TransportCause::of(&e);
     Error::Transport {
         cause,
         message: transport_message(cause, &e),
         request_id: cx.request_id,
+        retry_budget_exhausted: cx.budget_exhausted,
         source: Some(e.without_url()),
     }
 }
@@ -232,6 +248,7 @@ impl Said {
             excerpt,
             retry_after: wire::retry_after(headers).or(cx.retry_after),
             request_id: cx.request_id.clone().or_else(|| wire::request_id(headers)),
+            retry_budget_exhausted: cx.budget_exhausted,
         }
     }
 }

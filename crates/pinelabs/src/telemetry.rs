@@ -6,6 +6,8 @@
 //! | [`REQUEST_DURATION`] `http.client.request.duration` | histogram | seconds | `http.request.method`, `url.template`, `server.address`, `server.port`, `http.response.status_code` (when answered), `error.type` (on failure) |
 //! | [`RETRIES`] `pinelabs.client.retries` | counter | | `url.template`, `error.type` (what was retried) |
 //! | [`TOKEN_FETCHES`] `pinelabs.client.token_fetches` | counter | | `outcome`: `ok`, `credentials_refused`, `token_unavailable` |
+//! | [`RETRIES_REFUSED`] `pinelabs.client.retries_refused` | counter | | `url.template`, `error.type` (a retry the policy allowed and the retry budget refused) |
+//! | [`RETRY_BUDGET`] `pinelabs.client.retry_budget` | gauge | tokens | (none): the tokens left in the client's retry budget, set when it changes |
 //!
 //! The spans are here too: the call span and the client span of each HTTP
 //! attempt (see the crate docs), and [`ErrorType`], the one way a failure
@@ -46,6 +48,10 @@ pub const REQUEST_DURATION: &str = "http.client.request.duration";
 pub const RETRIES: &str = "pinelabs.client.retries";
 /// Counter of token-endpoint fetches, by outcome.
 pub const TOKEN_FETCHES: &str = "pinelabs.client.token_fetches";
+/// Counter of retries the retry budget refused.
+pub const RETRIES_REFUSED: &str = "pinelabs.client.retries_refused";
+/// Gauge of the tokens left in the retry budget.
+pub const RETRY_BUDGET: &str = "pinelabs.client.retry_budget";
 
 /// Describes the metrics to the installed recorder (units, help).
 pub(crate) fn describe() {
@@ -56,6 +62,11 @@ pub(crate) fn describe() {
     );
     metrics::describe_counter!(RETRIES, "Retries of Pine Labs calls, by error type.");
     metrics::describe_counter!(TOKEN_FETCHES, "Token endpoint fetches, by outcome.");
+    metrics::describe_counter!(
+        RETRIES_REFUSED,
+        "Retries the policy allowed and the retry budget refused."
+    );
+    metrics::describe_gauge!(RETRY_BUDGET, "Tokens left in the client's retry budget.");
 }
 
 /// The server a client talks to, as labels (shared, never copied per call).
@@ -118,6 +129,18 @@ pub(crate) fn attempt(
 pub(crate) fn retry(template: &'static str, error: Option<ErrorType>) {
     let error = error.map_or(SharedString::const_str("_OTHER"), error_label);
     metrics::counter!(RETRIES, "url.template" => template, "error.type" => error).increment(1);
+}
+
+/// Counts a retry of `template` after `error` that the budget refused.
+pub(crate) fn retry_refused(template: &'static str, error: Option<ErrorType>) {
+    let error = error.map_or(SharedString::const_str("_OTHER"), error_label);
+    metrics::counter!(RETRIES_REFUSED, "url.template" => template, "error.type" => error)
+        .increment(1);
+}
+
+/// Sets the tokens left in the retry budget.
+pub(crate) fn retry_budget(tokens: u32) {
+    metrics::gauge!(RETRY_BUDGET).set(f64::from(tokens));
 }
 
 /// Counts a token fetch with its outcome.

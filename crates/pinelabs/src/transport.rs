@@ -37,13 +37,14 @@ use pinelabs_api::{
 };
 use reqwest::{
     Method, StatusCode,
-    header::{AUTHORIZATION, HeaderValue, USER_AGENT},
+    header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT},
 };
 use tokio::time::Instant;
 use tracing::Span;
 
 use crate::{
     auth::{AccessToken, TokenProvider},
+    budget::Bucket,
     config::Timeouts,
     error::Error,
     retry::{Retry, RetryPolicy},
@@ -72,24 +73,54 @@ pub(crate) struct Outcome {
     pub token: Option<AccessToken>,
     /// Whether the call's total deadline cut an attempt or the token fetch short.
     pub deadline_hit: bool,
+    /// Whether the retry budget refused a retry the policy allowed.
+    pub budget_exhausted: bool,
 }
 
-/// One call's state: its deadline, its span, and its [`Outcome`].
+/// What one call may do: the client's settings, narrowed by its options.
+#[derive(Debug)]
+pub(crate) struct CallLimits {
+    /// When the whole call must be over.
+    pub deadline: Instant,
+    /// The whole call's time limit (for `Error::Timeout`).
+    pub total: Duration,
+    /// At most this many attempts, if fewer than the policy's.
+    pub max_attempts: Option<u32>,
+    /// The caller's `Request-ID`, sent on every attempt.
+    pub request_id: Option<HeaderValue>,
+    /// Extra headers, sent on every attempt.
+    pub headers: HeaderMap,
+}
+
+impl CallLimits {
+    /// The client's own limits: its total timeout from now.
+    pub(crate) fn client(total: Duration) -> Self {
+        Self {
+            deadline: Instant::now() + total,
+            total,
+            max_attempts: None,
+            request_id: None,
+            headers: HeaderMap::new(),
+        }
+    }
+}
+
+/// One call's state: its limits, its span, and its [`Outcome`].
+///
+/// The deadline is the only timer: every attempt's reqwest timeout (which
+/// also covers reading the body) is clipped to it, and no backoff sleeps
+/// past it.
 #[derive(Debug)]
 pub(crate) struct CallState {
-    /// When the whole call must be over. Every attempt's reqwest timeout
-    /// (which also covers reading the body) is clipped to it, and no
-    /// backoff sleeps past it, so no separate timer wraps the call.
-    pub deadline: Instant,
+    pub limits: CallLimits,
     span: Mutex<Option<Span>>,
     outcome: Mutex<Outcome>,
 }
 
 impl CallState {
-    pub(crate) fn new(total: Duration) -> Arc<Self> {
-        let started = Instant::now();
+    pub(crate) fn new(limits: CallLimits) -> Arc<Self> {
         Arc::new(Self {
-            deadline: started + total,
+            limits,
             span: Mutex::new(None),
             outcome: Mutex::default(),
         })
@@ -99,7 +130,7 @@ impl CallState {
     /// or a fresh one for a hook called without it.
     fn current(total: Duration) -> Arc<Self> {
         CALL.try_with(Arc::clone)
-            .unwrap_or_else(|_| Self::new(total))
+            .unwrap_or_else(|_| Self::new(CallLimits::client(total)))
     }
 
     /// `future`, run with this state as the current call's.
@@ -138,7 +169,9 @@ impl CallState {
 
     /// Time left before the deadline.
     fn remaining(&self) -> Duration {
-        self.deadline.saturating_duration_since(Instant::now())
+        self.limits
+            .deadline
+            .saturating_duration_since(Instant::now())
     }
 }
 
@@ -153,6 +186,8 @@ pub(crate) struct Transport {
     pub idempotency: BTreeMap<String, bool>,
     /// The most bytes of a response body that are read.
     pub max_response_bytes: usize,
+    /// The retry budget shared by every call, if on.
+    pub budget: Option<Bucket>,
     /// The server, as metric labels.
     pub server: telemetry::Server,
 }
@@ -185,7 +220,7 @@ impl Transport {
                 Err(Error::TokenUnavailable {
                     reason: format!(
                         "no access token within the call's {:?} timeout",
-                        self.timeouts.total
+                        call.limits.total
                     ),
                     status: None,
                     cause: None,
@@ -212,7 +247,12 @@ impl Transport {
     fn identify(&self, call: &CallState, request: &mut reqwest::Request) {
         let headers = request.headers_mut();
         headers.insert(USER_AGENT, self.user_agent.clone());
-        if !headers.contains_key(&REQUEST_ID)
+        for (name, value) in &call.limits.headers {
+            headers.append(name, value.clone());
+        }
+        if let Some(id) = &call.limits.request_id {
+            headers.insert(REQUEST_ID.clone(), id.clone());
+        } else if !headers.contains_key(&REQUEST_ID)
             && let Ok(id) = HeaderValue::try_from(uuid::Uuid::new_v4().to_string())
         {
             headers.insert(REQUEST_ID.clone(), id);
@@ -300,20 +340,62 @@ impl Transport {
             (Err(e), None) => rule.error(e),
             (Ok(_), None) => false,
         };
-        if !retryable || state.retries + 1 >= self.policy.max_attempts {
+        if !retryable || state.retries + 1 >= self.max_attempts(call) {
             return Next::Return;
         }
-        state.retries += 1;
         let delay = match call.outcome().retry_after {
             Some(asked) => asked.min(self.policy.max_retry_after),
-            None => self.policy.backoff(state.retries),
+            None => self.policy.backoff(state.retries + 1),
         };
         if delay >= call.remaining() {
             // No time left for another attempt: this is the answer.
             return Next::Return;
         }
+        let after_timeout = result.as_ref().is_err_and(reqwest::Error::is_timeout);
+        if !self.take_budget(call, state, after_timeout, ErrorType::of(result)) {
+            return Next::Return;
+        }
+        state.retries += 1;
         log_retry(state, ErrorType::of(result), delay);
         Next::SleepThenRetry(delay)
+    }
+
+    /// The policy's attempts, or fewer if the call's options say so.
+    fn max_attempts(&self, call: &CallState) -> u32 {
+        let policy = self.policy.max_attempts;
+        call.limits.max_attempts.map_or(policy, |n| n.min(policy))
+    }
+
+    /// Takes one retry's cost from the budget (if there is one); `false`
+    /// when the budget refuses, which the call's error will say.
+    fn take_budget(
+        &self,
+        call: &CallState,
+        state: &mut LoopState,
+        after_timeout: bool,
+        error_type: Option<ErrorType>,
+    ) -> bool {
+        let Some(bucket) = &self.budget else {
+            return true;
+        };
+        state.retry_cost = bucket.take(after_timeout);
+        telemetry::retry_budget(bucket.left());
+        if state.retry_cost.is_none() {
+            call.outcome().budget_exhausted = true;
+            telemetry::retry_refused(state.route.template, error_type);
+            tracing::info!("retry refused: the client's retry budget is exhausted");
+        }
+        state.retry_cost.is_some()
+    }
+
+    /// After the final answer: a success puts tokens back in the budget.
+    fn settle(&self, result: &reqwest::Result<reqwest::Response>, state: &LoopState) {
+        let succeeded = result.as_ref().is_ok_and(|r| r.status().is_success());
+        if let (Some(bucket), true) = (&self.budget, succeeded) {
+            if bucket.refund(state.retry_cost) {
+                telemetry::retry_budget(bucket.left());
+            }
+        }
     }
 
     /// After a 401 (nothing was processed): refresh the token and resend.
@@ -327,7 +409,7 @@ impl Transport {
         state: &mut LoopState,
     ) -> Next {
         let costs_a_retry = state.refreshed;
-        if costs_a_retry && state.retries + 1 >= self.policy.max_attempts {
+        if costs_a_retry && state.retries + 1 >= self.max_attempts(call) {
             return Next::Return;
         }
         if !self.refresh_after_401(call, request).await {
@@ -375,7 +457,10 @@ impl Transport {
                 .decide(call, rule, &result, &mut request, &mut state)
                 .await
             {
-                Next::Return => return result,
+                Next::Return => {
+                    self.settle(&result, &state);
+                    return result;
+                }
                 Next::Resend => {}
                 Next::SleepThenRetry(delay) => {
                     drop(result);
@@ -417,6 +502,8 @@ impl Transport {
 struct LoopState {
     retries: u32,
     refreshed: bool,
+    /// What the latest retry took from the budget.
+    retry_cost: Option<u32>,
     /// The operation's method and path template, looked up once per call.
     route: Route,
 }
@@ -506,6 +593,7 @@ mod tests {
             user_agent: HeaderValue::from_static("ua"),
             idempotency: BTreeMap::from([("delete_customer_token".to_owned(), true)]),
             max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
+            budget: None,
             server: telemetry::Server::of("http://127.0.0.1"),
         };
         assert_eq!(
