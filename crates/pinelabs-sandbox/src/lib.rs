@@ -197,6 +197,12 @@ impl Sandbox {
         self.shared.store().latency = latency;
     }
 
+    /// The token endpoint waits `latency` before answering (for tests of
+    /// callers waiting on a shared token refresh).
+    pub fn set_token_latency(&self, latency: Duration) {
+        self.shared.store().token_latency = latency;
+    }
+
     /// Injects random faults into a share of the API calls from now on
     /// (`None` stops them). See [`Chaos`].
     pub fn set_chaos(&self, chaos: Option<Chaos>) {

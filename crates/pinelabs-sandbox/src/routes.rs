@@ -292,6 +292,10 @@ fn check_token_request(shared: &Shared, body: &[u8]) -> Result<(), Rejected> {
 }
 
 async fn issue_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Handled {
+    let latency = shared.store().token_latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     check_token_request(&shared, &body)?;
     let token = format!("sbx-{}", uuid::Uuid::new_v4().simple());
     let ttl = shared.config.token_ttl;

@@ -76,6 +76,8 @@ pub(crate) struct Store {
     pub issued: HashMap<String, tokio::time::Instant>,
     pub faults: VecDeque<Fault>,
     pub latency: Duration,
+    /// How long the token endpoint waits before answering.
+    pub token_latency: Duration,
     pub log: Vec<LoggedRequest>,
     pub chaos: Option<ChaosState>,
     /// Every delete that took effect, in order.

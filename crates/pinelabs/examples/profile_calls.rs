@@ -89,7 +89,8 @@ fn interleaved(
                 let started = std::time::Instant::now();
                 for _ in 0..CALLS as usize / concurrency {
                     if first_wrapper {
-                        let calls = (0..concurrency).map(|_| cl.wrapper.list_tokens(CUSTOMER).into_future());
+                        let calls = (0..concurrency)
+                            .map(|_| cl.wrapper.list_tokens(CUSTOMER).into_future());
                         for r in futures::future::join_all(calls).await {
                             drop(black_box(r.expect("ok")));
                         }
