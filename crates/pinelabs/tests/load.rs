@@ -154,6 +154,17 @@ async fn run_chaos_calls(client: &Client, customer: &'static str) -> Vec<Outcome
     outcomes
 }
 
+/// The fault mix of the chaos runs, for a client whose attempt timeout is
+/// `attempt_timeout`.
+fn chaos_mix(attempt_timeout: Duration) -> Chaos {
+    Chaos::new(11)
+        .unavailable(0.05)
+        .internal_error(0.02)
+        .dropped(0.01)
+        .slow(0.01, attempt_timeout * 2)
+        .unauthorized(0.01)
+}
+
 /// Fault-injected load (issue 11): 5 % `503 Retry-After: 0`, 2 % `500`, 1 %
 /// dropped connections, 1 % answers slower than the attempt timeout, 1 %
 /// `401` (so the client fetches a new token with its client credentials and
@@ -173,14 +184,7 @@ async fn chaos_ten_thousand_calls_lose_and_double_nothing() {
         sandbox.add_token(customer, token);
     }
     let attempt_timeout = Duration::from_millis(300);
-    sandbox.set_chaos(Some(
-        Chaos::new(11)
-            .unavailable(0.05)
-            .internal_error(0.02)
-            .dropped(0.01)
-            .slow(0.01, attempt_timeout * 2)
-            .unauthorized(0.01),
-    ));
+    sandbox.set_chaos(Some(chaos_mix(attempt_timeout)));
     let client = Client::builder()
         .base_url(sandbox.base_url())
         .client_credentials(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET)
@@ -264,4 +268,86 @@ async fn chaos_ten_thousand_calls_lose_and_double_nothing() {
             .is_some_and(|l| l.tokens.is_empty()),
         "every token is gone"
     );
+}
+
+/// Every call of `client` at `CONCURRENCY`, all lists; the requests the
+/// sandbox received for them and how many calls succeeded.
+async fn run_lists(client: &Client, sandbox: &Sandbox) -> (usize, usize) {
+    let before = sandbox.requests().len();
+    let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    let mut tasks = Vec::with_capacity(CALLS);
+    for _ in 0..CALLS {
+        let permit = permits.clone().acquire_owned().await.expect("semaphore");
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = permit;
+            client.list_tokens(SEED_CUSTOMER_ID).await.is_ok()
+        }));
+    }
+    let mut succeeded = 0;
+    for task in tasks {
+        succeeded += usize::from(task.await.expect("no call panics"));
+    }
+    (sandbox.requests().len() - before, succeeded)
+}
+
+/// A full outage (every call answered `503 Retry-After: 0`), 100 callers
+/// making 10,000 calls: with the default retry budget the client sends at
+/// most 1.1 requests per call (a budget of 500 tokens at 5 a retry is 100
+/// retries, refilled only by successes); without one, every call is tried
+/// three times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_costs_at_most_a_tenth_more_requests_with_the_retry_budget() {
+    let sandbox = Sandbox::start().await.expect("sandbox");
+    sandbox.set_chaos(Some(Chaos::new(1).unavailable(1.0)));
+    let builder = || {
+        Client::builder()
+            .base_url(sandbox.base_url())
+            .access_token(sandbox.access_token())
+    };
+    let budgeted = builder().build().expect("config");
+    let (with_budget, ok) = run_lists(&budgeted, &sandbox).await;
+    assert_eq!(ok, 0);
+    let unbudgeted = builder().without_retry_budget().build().expect("config");
+    let (without_budget, _) = run_lists(&unbudgeted, &sandbox).await;
+    println!(
+        "outage: {CALLS} calls at concurrency {CONCURRENCY}, every answer 503: \
+         {with_budget} requests with the retry budget ({:.3} per call), {without_budget} without ({:.3} per call)",
+        with_budget as f64 / CALLS as f64,
+        without_budget as f64 / CALLS as f64,
+    );
+    assert!(with_budget * 10 <= CALLS * 11, "{with_budget} requests");
+    assert_eq!(
+        without_budget,
+        3 * CALLS,
+        "the policy alone: three attempts a call"
+    );
+}
+
+/// The chaos mix of the load run, with and without the retry budget, on
+/// fresh sandboxes with the same seed: the budget must not cost successes
+/// (within one point) where faults are a few percent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "load measurement: run with `cargo xtask load`"]
+async fn the_retry_budget_keeps_the_chaos_success_share() {
+    let mut shares = Vec::new();
+    for budget in [true, false] {
+        let sandbox = Sandbox::start().await.expect("sandbox");
+        sandbox.set_chaos(Some(chaos_mix(Duration::from_millis(300))));
+        let mut builder = Client::builder()
+            .base_url(sandbox.base_url())
+            .access_token(sandbox.access_token())
+            .attempt_timeout(Duration::from_millis(300));
+        if !budget {
+            builder = builder.without_retry_budget();
+        }
+        let (requests, succeeded) = run_lists(&builder.build().expect("config"), &sandbox).await;
+        let share = succeeded as f64 / CALLS as f64 * 100.0;
+        println!(
+            "chaos, retry budget {}: {succeeded} of {CALLS} calls succeeded ({share:.2} %), {requests} requests",
+            if budget { "on" } else { "off" }
+        );
+        shares.push(share);
+    }
+    assert!((shares[0] - shares[1]).abs() <= 1.0, "{shares:?}");
 }

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use pinelabs::{
-    Client,
-    telemetry::{REQUEST_DURATION, RETRIES, TOKEN_FETCHES},
+    Client, RetryBudget,
+    telemetry::{REQUEST_DURATION, RETRIES, RETRIES_REFUSED, RETRY_BUDGET, TOKEN_FETCHES},
 };
 use pinelabs_sandbox::{
     Fault, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SEED_CUSTOMER_ID, Sandbox,
@@ -125,4 +125,34 @@ fn attempts_retries_and_token_fetches_are_measured() {
             "{labels:?}"
         );
     }
+}
+
+/// The retry budget's figures: the tokens left as a gauge, and the retries
+/// it refused as a counter with what was refused.
+#[test]
+fn the_retry_budget_is_measured() {
+    let all = recorded(|| async {
+        let sandbox = Sandbox::start().await.expect("sandbox");
+        sandbox.inject_faults(6, Fault::status(503).retry_after(0));
+        let client = Client::builder()
+            .base_url(sandbox.base_url())
+            .access_token(sandbox.access_token())
+            .retry_budget(RetryBudget::default().with_capacity(10))
+            .build()
+            .expect("config");
+        for _ in 0..2 {
+            client.list_tokens(SEED_CUSTOMER_ID).await.expect_err("503");
+        }
+    });
+    // Call 1: two retries (10 -> 5 -> 0); call 2: its retry is refused.
+    let refused = labels(&[("url.template", LIST_TEMPLATE), ("error.type", "503")]);
+    assert_eq!(
+        find(&all, RETRIES_REFUSED, &refused),
+        &DebugValue::Counter(1)
+    );
+    assert_eq!(find(&all, RETRIES, &refused), &DebugValue::Counter(2));
+    assert_eq!(
+        find(&all, RETRY_BUDGET, &BTreeMap::new()),
+        &DebugValue::Gauge(0.0.into())
+    );
 }

@@ -9,7 +9,7 @@ mod common;
 use std::{future::IntoFuture, time::Duration};
 
 use common::*;
-use pinelabs::{Client, DeleteToken, Error, RetryPolicy};
+use pinelabs::{Client, DeleteToken, Error, RetryBudget, RetryPolicy};
 use pinelabs_sandbox::{Fault, SEED_CUSTOMER_ID, SEED_TOKEN_ID, Sandbox};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
@@ -327,5 +327,80 @@ async fn cancelled_while_waiting_on_the_shared_token_fetch() {
         started.elapsed() >= Duration::from_secs(2),
         "the dropped fetch was not kept running: {:?}",
         started.elapsed()
+    );
+}
+
+/// The retry budget, shared by clones: once retries have drained it, a
+/// failing call returns its error at once and says that the budget, not
+/// the policy, stopped it; successes refill it; without a budget every
+/// retry the policy allows is made.
+#[tokio::test(start_paused = true)]
+async fn the_retry_budget_stops_retries_and_says_so() {
+    let sandbox = Sandbox::start().await.expect("sandbox");
+    let budget = RetryBudget::default().with_capacity(10);
+    let client = Client::builder()
+        .base_url(sandbox.base_url())
+        .access_token(sandbox.access_token())
+        .retry_budget(budget)
+        .build()
+        .expect("config");
+    let clone = client.clone();
+    sandbox.inject_faults(100, Fault::status(503).retry_after(0));
+    let first = client.list_tokens(SEED_CUSTOMER_ID).await.expect_err("503");
+    assert!(
+        !first.retry_budget_exhausted(),
+        "the policy's 3 attempts ran out"
+    );
+    assert_eq!(
+        sandbox.requests().len(),
+        3,
+        "two retries: 10 -> 5 -> 0 tokens"
+    );
+    let second = clone.list_tokens(SEED_CUSTOMER_ID).await.expect_err("503");
+    assert_eq!(sandbox.requests().len(), 4, "the clone's retry was refused");
+    assert!(second.retry_budget_exhausted(), "{second:?}");
+    assert!(
+        second.to_string().contains("retry budget is exhausted"),
+        "{second}"
+    );
+    assert_eq!(second.status(), Some(503), "its last error");
+
+    // Five first-attempt successes put 5 tokens back: one retry again.
+    let sandbox2 = Sandbox::start().await.expect("sandbox");
+    let fresh = Client::builder()
+        .base_url(sandbox2.base_url())
+        .access_token(sandbox2.access_token())
+        .retry_budget(budget)
+        .build()
+        .expect("config");
+    sandbox2.inject_faults(3, Fault::status(503).retry_after(0));
+    fresh
+        .list_tokens(SEED_CUSTOMER_ID)
+        .await
+        .expect_err("drained");
+    for _ in 0..5 {
+        fresh.list_tokens(SEED_CUSTOMER_ID).await.expect("ok");
+    }
+    sandbox2.inject_faults(1, Fault::status(503).retry_after(0));
+    fresh
+        .list_tokens(SEED_CUSTOMER_ID)
+        .await
+        .expect("retried with the refilled budget");
+
+    let unbudgeted = Client::builder()
+        .base_url(sandbox.base_url())
+        .access_token(sandbox.access_token())
+        .without_retry_budget()
+        .build()
+        .expect("config");
+    let before = sandbox.requests().len();
+    unbudgeted
+        .list_tokens(SEED_CUSTOMER_ID)
+        .await
+        .expect_err("503");
+    assert_eq!(
+        sandbox.requests().len() - before,
+        3,
+        "no budget: every retry"
     );
 }
