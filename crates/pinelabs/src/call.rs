@@ -285,52 +285,54 @@ where
     /// Runs the call and returns its value with the status, headers and
     /// `Request-ID` of the answer.
     pub async fn with_metadata(self) -> Result<Response<T>> {
+        self.run(Response::of).await
+    }
+
+    /// Runs the call; `output` makes the success's result (only the
+    /// metadata path copies the headers).
+    async fn run<O>(self, output: impl FnOnce(ResponseValue<T>, &CallState) -> O) -> Result<O> {
         let limits = self.options.limits(self.transport.timeouts.total)?;
         let request = self.request?;
         let call = CallState::new(limits);
-        let result = call.scope(request).await;
-        finish(self.transport, &call, result).await
+        let result = match call.scope(request).await {
+            Ok(value) => Ok(output(value, &call)),
+            Err(e) => {
+                let cx = Context::of(&call, self.transport);
+                // Boxed: the rare path adds nothing to every call's future.
+                Err(Box::pin(map_with_body::<T>(e, cx)).await)
+            }
+        };
+        record(&call, result.as_ref().err());
+        result
     }
 }
 
-/// The call's result: the value with its metadata, or the error mapped
-/// with everything the call saw; either way recorded on its span.
-async fn finish<T: DeserializeOwned>(
-    transport: &Transport,
-    call: &CallState,
-    result: std::result::Result<ResponseValue<T>, ApiError>,
-) -> Result<Response<T>> {
-    let result = match result {
-        Ok(value) => {
-            let (request_id, attempts) = {
-                let outcome = call.outcome();
-                (outcome.request_id.clone(), outcome.attempts)
-            };
-            Ok(Response {
-                status: value.status().as_u16(),
-                headers: value.headers().clone(),
-                request_id,
-                attempts,
-                value: value.into_inner(),
-            })
-        }
-        Err(e) => {
-            let cx = Context::of(call, transport);
-            // Boxed: the rare path adds nothing to every call's future.
-            Err(Box::pin(map_with_body::<T>(e, cx)).await)
-        }
-    };
-    if let Some(span) = call.existing_span().filter(|s| !s.is_disabled()) {
-        let _entered = span.enter();
-        match &result {
-            Ok(_) => tracing::debug!("pinelabs call succeeded"),
-            Err(e) => {
-                telemetry::record_error(&span, ErrorType::of_error(e));
-                tracing::warn!(error = %e, "pinelabs call failed");
-            }
+impl<T> Response<T> {
+    fn of(value: ResponseValue<T>, call: &CallState) -> Self {
+        let outcome = call.outcome();
+        Self {
+            status: value.status().as_u16(),
+            headers: value.headers().clone(),
+            request_id: outcome.request_id.clone(),
+            attempts: outcome.attempts,
+            value: value.into_inner(),
         }
     }
-    result
+}
+
+/// Records the call's end on its span, when someone listens.
+fn record(call: &CallState, error: Option<&Error>) {
+    let Some(span) = call.existing_span().filter(|s| !s.is_disabled()) else {
+        return;
+    };
+    let _entered = span.enter();
+    match error {
+        None => tracing::debug!("pinelabs call succeeded"),
+        Some(e) => {
+            telemetry::record_error(&span, ErrorType::of_error(e));
+            tracing::warn!(error = %e, "pinelabs call failed");
+        }
+    }
 }
 
 impl<'a, F, T> IntoFuture for Call<'a, F>
@@ -342,6 +344,6 @@ where
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.with_metadata().await.map(Response::into_inner) })
+        Box::pin(self.run(|value, _| value.into_inner()))
     }
 }

@@ -104,7 +104,7 @@
 //! | `rustls-ring` | rustls + ring, platform verifier | no aws-lc |
 //! | `native-tls` | the platform's (OpenSSL on Linux) | needs `libssl-dev` |
 //!
-//! `pinelabs = { version = "0.1", default-features = false, features =
+//! `pinelabs = { version = "0.2", default-features = false, features =
 //! ["rustls-ring"] }`. With none of them only `http://` base URLs work, and
 //! [`ClientBuilder::build`] refuses an `https://` one. CI builds and tests
 //! each choice and checks that `aws-lc-sys` is absent from the other two.

@@ -299,6 +299,9 @@ async fn cancelled_while_waiting_on_the_shared_token_fetch() {
         .await
         .expect("the fetch went on for the second waiter");
     assert_eq!(listed.customer_id, SEED_CUSTOMER_ID);
+    // Had the fetch been the first caller's own (restarted by the second
+    // when the first was dropped at 0.5 s), the token would come at 2.5 s.
+    assert_eq!(started.elapsed(), Duration::from_secs(2), "the same fetch");
     assert_eq!(token_requests(), 1, "one fetch for both waiters");
     let api_calls = sandbox.requests().len() - token_requests();
     assert_eq!(api_calls, 1, "the dropped call sent nothing");

@@ -9,6 +9,8 @@ use std::path::Path;
 
 #[path = "../examples/readme_builders.rs"]
 mod readme_builders;
+#[path = "../examples/readme_options.rs"]
+mod readme_options;
 #[path = "../examples/readme_sandbox.rs"]
 mod readme_sandbox;
 
@@ -42,11 +44,12 @@ fn every_readme_rust_block_is_an_example_file_shown_whole() {
         blocks += 1;
         rest = &rest[end..];
     }
-    assert_eq!(blocks, 4, "the README shows the four examples");
+    assert_eq!(blocks, 5, "the README shows the five examples");
 }
 
 #[test]
 fn the_sandbox_and_builder_examples_run() {
     readme_builders::main().expect("the builder example succeeds");
     readme_sandbox::main().expect("the sandbox example succeeds");
+    readme_options::main().expect("the per-call example succeeds");
 }
