@@ -601,16 +601,7 @@ impl State {
             }
             Err(e) => e,
         };
-        let (reason, status, cause) = match e {
-            Error::Auth { reason, status, .. } => (reason, status, None),
-            Error::TokenUnavailable {
-                reason,
-                status,
-                cause,
-                ..
-            } => (reason, status, cause),
-            other => (other.to_string(), None, None),
-        };
+        let (reason, status, cause) = e.token_parts();
         let consecutive = failure.as_ref().map_or(0, |f| f.consecutive) + 1;
         let recorded = Failure {
             reason,

@@ -456,6 +456,21 @@ impl Error {
         }
     }
 
+    /// A token failure's parts: why (without the variant's words), the
+    /// status and the transport cause; any other error as its `Display`.
+    pub(crate) fn token_parts(&self) -> (String, Option<u16>, Option<TransportCause>) {
+        match self {
+            Error::Auth { reason, status, .. } => (reason.clone(), *status, None),
+            Error::TokenUnavailable {
+                reason,
+                status,
+                cause,
+                ..
+            } => (reason.clone(), *status, *cause),
+            other => (other.to_string(), None, None),
+        }
+    }
+
     /// A failure to build the client.
     /// The message names what failed and the innermost cause's words.
     pub(crate) fn build(

@@ -539,12 +539,7 @@ impl Middleware for Transport {
                 Err(e) => {
                     // Without `Client::call`'s context, the generated
                     // client's `Error::Custom` carries this text alone.
-                    let reason = match &e {
-                        Error::Auth { reason, .. } | Error::TokenUnavailable { reason, .. } => {
-                            reason.clone()
-                        }
-                        other => other.to_string(),
-                    };
+                    let (reason, ..) = e.token_parts();
                     call.outcome().auth_error = Some(e);
                     Err(reason)
                 }
