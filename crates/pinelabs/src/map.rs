@@ -13,21 +13,15 @@ use crate::{
     config::{DEFAULT_MAX_RESPONSE_BYTES, Timeouts},
     decode::decode_with_path,
     error::{ApiError, Error, TransportCause, transport_message},
-    transport::{CallState, Transport},
+    transport::{CallState, Outcome, Transport},
     wire,
 };
 
 /// What the call knew when it failed; empty for a bare conversion.
 #[derive(Debug)]
 pub(crate) struct Context {
-    request_id: Option<String>,
-    status: Option<u16>,
-    retry_after: Option<Duration>,
-    auth_error: Option<Error>,
-    token: Option<AccessToken>,
-    deadline_hit: bool,
-    budget_exhausted: bool,
-    attempts: u32,
+    /// What the call recorded (taken from it).
+    seen: Outcome,
     /// The call's whole time limit, and one attempt's.
     total: Duration,
     attempt: Duration,
@@ -37,16 +31,8 @@ pub(crate) struct Context {
 impl Context {
     /// Takes what `call` recorded.
     pub(crate) fn of(call: &CallState, transport: &Transport) -> Self {
-        let mut outcome = call.outcome();
         Self {
-            request_id: outcome.request_id.clone(),
-            status: outcome.status,
-            retry_after: outcome.retry_after,
-            auth_error: outcome.auth_error.take(),
-            token: outcome.token.clone(),
-            deadline_hit: outcome.deadline_hit,
-            budget_exhausted: outcome.budget_exhausted,
-            attempts: outcome.attempts,
+            seen: std::mem::take(&mut *call.outcome()),
             total: call.limits.total,
             attempt: transport.timeouts.attempt,
             max_response_bytes: transport.max_response_bytes,
@@ -57,14 +43,7 @@ impl Context {
     fn bare() -> Self {
         let timeouts = Timeouts::default();
         Self {
-            request_id: None,
-            status: None,
-            retry_after: None,
-            auth_error: None,
-            token: None,
-            deadline_hit: false,
-            budget_exhausted: false,
-            attempts: 0,
+            seen: Outcome::default(),
             total: timeouts.total,
             attempt: timeouts.attempt,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -75,28 +54,31 @@ impl Context {
     fn timeout(&self, after: Duration) -> Error {
         Error::Timeout {
             after,
-            request_id: self.request_id.clone(),
-            attempts: self.attempts,
-            retry_budget_exhausted: self.budget_exhausted,
+            request_id: self.seen.request_id.clone(),
+            attempts: self.seen.attempts,
+            retry_budget_exhausted: self.seen.budget_exhausted,
         }
     }
 
     fn secret(&self) -> &str {
-        self.token.as_ref().map_or("", AccessToken::expose_secret)
+        self.seen
+            .token
+            .as_ref()
+            .map_or("", AccessToken::expose_secret)
     }
 
     /// What ends the call whatever the generated client reports: the
     /// deadline, or no token.
     fn early(&mut self) -> Option<Error> {
-        if self.deadline_hit && self.status.is_none() {
+        if self.seen.deadline_hit && self.seen.status.is_none() {
             return Some(self.timeout(self.total));
         }
-        self.auth_error.take()
+        self.seen.auth_error.take()
     }
 
     /// A success body that serde_json refused as a whole.
     fn undecodable(&self, bytes: &[u8], e: &serde_json::Error) -> Error {
-        let request_id = self.request_id.clone();
+        let request_id = self.seen.request_id.clone();
         Error::decode(
             ".".to_owned(),
             e.to_string(),
@@ -131,11 +113,11 @@ pub(crate) async fn map_with_body<T: DeserializeOwned>(error: ApiError, mut cx: 
             said.into_error(status, &headers, &cx)
         }
         pinelabs_api::Error::InvalidResponsePayload(bytes, e)
-            if cx.status.is_none_or(|s| s < 400) =>
+            if cx.seen.status.is_none_or(|s| s < 400) =>
         {
             // serde_path_to_error finds the path; should it accept what
             // serde_json refused, serde_json's own message is reported.
-            match decode_with_path::<T>(&bytes, cx.secret(), cx.request_id.clone()) {
+            match decode_with_path::<T>(&bytes, cx.secret(), cx.seen.request_id.clone()) {
                 Err(decode) => decode,
                 Ok(_) => cx.undecodable(&bytes, &e),
             }
@@ -150,7 +132,7 @@ fn map(error: ApiError, mut cx: Context) -> Error {
     }
     match error {
         pinelabs_api::Error::ErrorResponse(body) => documented(body, &cx),
-        pinelabs_api::Error::InvalidResponsePayload(bytes, e) => match cx.status {
+        pinelabs_api::Error::InvalidResponsePayload(bytes, e) => match cx.seen.status {
             Some(status) if status >= 400 => {
                 let why = "the error body is not Pine Labs' documented JSON shape";
                 Said::body(&bytes, why.to_owned(), &cx).into_error(status, &HeaderMap::new(), &cx)
@@ -182,7 +164,7 @@ fn transport(e: reqwest::Error, cx: Context) -> Error {
     if wire::is_body_limit(&e) {
         return Error::ResponseTooLarge {
             limit: cx.max_response_bytes,
-            request_id: cx.request_id,
+            request_id: cx.seen.request_id,
         };
     }
     if e.is_timeout() {
@@ -192,8 +174,8 @@ fn transport(e: reqwest::Error, cx: Context) -> Error {
     Error::Transport {
         cause,
         message: transport_message(cause, &e),
-        request_id: cx.request_id,
-        retry_budget_exhausted: cx.budget_exhausted,
+        request_id: cx.seen.request_id,
+        retry_budget_exhausted: cx.seen.budget_exhausted,
         source: Some(e.without_url()),
     }
 }
@@ -246,9 +228,13 @@ impl Said {
             message,
             details,
             excerpt,
-            retry_after: wire::retry_after(headers).or(cx.retry_after),
-            request_id: cx.request_id.clone().or_else(|| wire::request_id(headers)),
-            retry_budget_exhausted: cx.budget_exhausted,
+            retry_after: wire::retry_after(headers).or(cx.seen.retry_after),
+            request_id: cx
+                .seen
+                .request_id
+                .clone()
+                .or_else(|| wire::request_id(headers)),
+            retry_budget_exhausted: cx.seen.budget_exhausted,
         }
     }
 }
