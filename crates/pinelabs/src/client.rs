@@ -33,6 +33,17 @@ pub const USER_AGENT: &str = concat!("pinelabs-rust/", env!("CARGO_PKG_VERSION")
 /// `pinelabs.call` tracing span. [`list_tokens`](Self::list_tokens) and
 /// [`delete_token`](Self::delete_token) also validate their inputs first;
 /// every other operation of the spec is reached through [`api`](Self::api).
+///
+/// Every call is a [`Call`]: `.await` it, or set per-call options first
+/// (a deadline, fewer attempts, your `Request-ID`, extra headers) and ask
+/// for the answer's metadata. Retries of all calls (and clones) share one
+/// [`RetryBudget`].
+///
+/// **Cancellation is safe.** Dropping a call's future at any point (during
+/// an attempt, during the backoff before a retry, or while it waits on the
+/// shared token refresh) stops it there: no task keeps running, no lock is
+/// held, nothing is resent later, and a token refresh that other calls wait
+/// on goes on for them.
 #[derive(Clone)]
 pub struct Client {
     shared: Arc<Shared>,

@@ -10,7 +10,7 @@
 //! | [`RETRY_BUDGET`] `pinelabs.client.retry_budget` | gauge | tokens | (none): the tokens left in the client's retry budget, set when it changes |
 //!
 //! The spans are here too: the call span and the client span of each HTTP
-//! attempt (see the crate docs), and [`ErrorType`], the one way a failure
+//! attempt (see the crate docs), and `ErrorType`, the one way a failure
 //! is named in logs, spans and metrics (from [`Error::kind`] and
 //! [`TransportCause::name`]).
 //!
