@@ -78,6 +78,22 @@ async fn no_retries_sends_once() {
     assert_eq!(sandbox.requests().len(), 3);
 }
 
+/// `max_attempts` caps the attempts below the policy's (3), and never
+/// raises them: `max_attempts(10)` still sends at most 3.
+#[tokio::test(start_paused = true)]
+async fn max_attempts_narrows_the_policy_and_never_widens_it() {
+    for (asked, sent) in [(2, 2), (10, 3)] {
+        let sandbox = Sandbox::start().await.expect("sandbox");
+        sandbox.inject_faults(10, Fault::status(503).retry_after(0));
+        client_of(&sandbox)
+            .list_tokens(SEED_CUSTOMER_ID)
+            .max_attempts(asked)
+            .await
+            .expect_err("503");
+        assert_eq!(sandbox.requests().len(), sent, "max_attempts({asked})");
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_callers_request_id_is_sent_on_every_attempt_and_reported_back() {
     let sandbox = Sandbox::start().await.expect("sandbox");
