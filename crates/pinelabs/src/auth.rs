@@ -546,22 +546,22 @@ impl ClientCredentials {
         }
     }
 
-    /// The fetch in flight, joined, or a new one; or, when none is in
-    /// flight, the token or failure the last one left.
-    fn join_or_start(&self) -> std::result::Result<Shared<Flight>, Result<AccessToken>> {
+    /// The fetch in flight, joined, or a new one; `None` when none is in
+    /// flight and the last one left a token or a failure to use.
+    fn join_or_start(&self) -> Option<Shared<Flight>> {
         let mut slot = self.flight.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(flight) = slot.as_ref().and_then(WeakShared::upgrade) {
-            return Ok(flight);
+            return Some(flight);
         }
-        if let Some(ready) = self.state.ready() {
-            return Err(ready);
+        if self.state.ready().is_some() {
+            return None;
         }
         let state = self.state.clone();
         let flight = async move { state.fetch_and_remember().await }
             .boxed()
             .shared();
         *slot = flight.downgrade();
-        Ok(flight)
+        Some(flight)
     }
 }
 
@@ -686,12 +686,15 @@ async fn failed(
 impl TokenProvider for ClientCredentials {
     fn token(&self) -> BoxFuture<'_, Result<AccessToken>> {
         Box::pin(async move {
-            if let Some(ready) = self.state.ready() {
-                return ready;
-            }
-            match self.join_or_start() {
-                Ok(flight) => flight.await.map_err(|failure| failure.error()),
-                Err(ready) => ready,
+            // A flight that ends between the two looks leaves its result
+            // to the next turn.
+            loop {
+                if let Some(ready) = self.state.ready() {
+                    return ready;
+                }
+                if let Some(flight) = self.join_or_start() {
+                    return flight.await.map_err(|failure| failure.error());
+                }
             }
         })
     }

@@ -391,10 +391,10 @@ impl Transport {
     /// After the final answer: a success puts tokens back in the budget.
     fn settle(&self, result: &reqwest::Result<reqwest::Response>, state: &LoopState) {
         let succeeded = result.as_ref().is_ok_and(|r| r.status().is_success());
-        if let (Some(bucket), true) = (&self.budget, succeeded) {
-            if bucket.refund(state.retry_cost) {
-                telemetry::retry_budget(bucket.left());
-            }
+        if let Some(bucket) = self.budget.as_ref().filter(|_| succeeded)
+            && bucket.refund(state.retry_cost)
+        {
+            telemetry::retry_budget(bucket.left());
         }
     }
 
