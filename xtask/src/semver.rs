@@ -313,6 +313,18 @@ fn semver_checks(
     target: &Path,
 ) -> anyhow::Result<(bool, String)> {
     ensure_installed()?;
+    // cargo-semver-checks reads the current crates' rustdoc JSON from
+    // `<target>/doc/<crate>.json`. When cargo finds a crate's doc unit fresh
+    // it does not rewrite that file, which an earlier run's baseline may
+    // have overwritten: a stale file made a verdict compare the baseline
+    // with an older baseline (found after the 0.2.0 release). Removing the
+    // files makes every run document the current crates anew.
+    for krate in CHECKED {
+        let json = target
+            .join("doc")
+            .join(format!("{}.json", krate.replace('-', "_")));
+        let _ = std::fs::remove_file(json);
+    }
     let mut args = vec!["semver-checks", "check-release"];
     for krate in CHECKED {
         args.extend(["--package", krate]);
