@@ -36,14 +36,17 @@ use crate::{
     transport::{CallLimits, CallState, Transport},
 };
 
-/// Headers a call may not set: the middleware owns them.
+/// Headers a call may not set: the middleware, the generated client or
+/// the HTTP stack own them (`Request-ID` has its own option).
 const RESERVED: &[&str] = &[
+    "api-version",
     "authorization",
     "content-length",
     "content-type",
     "host",
-    "transfer-encoding",
     "request-id",
+    "transfer-encoding",
+    "user-agent",
 ];
 
 /// Options of one call, all unset by default (the client's settings
@@ -57,7 +60,7 @@ const RESERVED: &[&str] = &[
 ///     .no_retries()
 ///     .header("x-tenant", "north");
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct CallOptions {
     timeout: Option<Duration>,
@@ -154,6 +157,21 @@ impl CallOptions {
             map.append(name, value);
         }
         Ok(map)
+    }
+}
+
+/// Header values may be credentials of the service's own: `Debug` shows
+/// their names only.
+impl std::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("CallOptions")
+            .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
+            .field("max_attempts", &self.max_attempts)
+            .field("request_id", &self.request_id)
+            .field("headers", &names)
+            .finish()
     }
 }
 

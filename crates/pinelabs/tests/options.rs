@@ -162,7 +162,7 @@ async fn extra_headers_arrive_and_reserved_ones_are_refused() {
         )
         .await
         .expect("both headers matched");
-    for reserved in ["Authorization", "request-id", "content-type"] {
+    for reserved in ["Authorization", "request-id", "content-type", "User-Agent"] {
         let err = client
             .list_tokens(CUSTOMER)
             .header(reserved, "x")
