@@ -14,9 +14,10 @@
 //! re-plumbed around them.
 //!
 //! The loop is [`Transport::execute_with`]: per attempt it takes a time
-//! budget, sends, records what came back, and decides (return, refresh the
+//! limit, sends, records what came back, and decides (return, refresh the
 //! token, or sleep and retry). What is retried is the [classifier](Retry),
-//! kept apart from how long to wait ([`RetryPolicy::backoff`]).
+//! kept apart from how long to wait ([`RetryPolicy::backoff`]) and from
+//! whether the client's retry budget still allows a retry ([`Bucket`]).
 //!
 //! **Per-call state.** One [`Transport`] serves every call of a client.
 //! What belongs to one call (its deadline, the token it sent, the last
@@ -291,15 +292,15 @@ impl Transport {
     }
 
     /// The attempt's timeout, clipped to the call's deadline (at least
-    /// 1 ms, so that a spent budget ends as a timeout). Also whether it was
-    /// clipped.
-    fn attempt_budget(&self, call: &CallState) -> (Duration, bool) {
-        let budget = self
+    /// 1 ms, so that a spent deadline ends as a timeout). Also whether it
+    /// was clipped.
+    fn attempt_limit(&self, call: &CallState) -> (Duration, bool) {
+        let limit = self
             .timeouts
             .attempt
             .min(call.remaining())
             .max(Duration::from_millis(1));
-        (budget, budget < self.timeouts.attempt)
+        (limit, limit < self.timeouts.attempt)
     }
 
     /// Records an attempt's result on the call.
@@ -425,7 +426,7 @@ impl Transport {
         Next::Resend
     }
 
-    /// The retry loop: budget, send, record, decide.
+    /// The retry loop: time limit, send, record, decide.
     async fn execute_with(
         &self,
         call: &CallState,
@@ -440,8 +441,8 @@ impl Transport {
         };
         let mut resend_count = 0;
         loop {
-            let (budget, clipped) = self.attempt_budget(call);
-            *request.timeout_mut() = Some(budget);
+            let (limit, clipped) = self.attempt_limit(call);
+            *request.timeout_mut() = Some(limit);
             let route = state.route;
             let span = telemetry::attempt_span(route, request.url(), resend_count);
             // JSON bodies are bytes, so the clone always succeeds; a
