@@ -121,8 +121,8 @@
 //!   [`telemetry`]). `hyper`: to read a closed connection in an error chain.
 //! * `uuid`: `Request-ID`s. `chrono`: timestamps (already in the generated types).
 //! * `http`, `http-body-util`: `Limited`, the response-size cap.
-//! * `futures-util`: `FutureExt::then`, so that a call's future holds the
-//!   request future once (see `BENCHMARKS.md`).
+//! * `futures-util`: `Shared`/`WeakShared`, the token refresh that every
+//!   waiting call polls and that is dropped with its last waiter.
 //! * `fastrand`: backoff jitter, no need for a CSPRNG. `httpdate`: `Retry-After`
 //!   dates. `serde_path_to_error`: the JSON path of a decode failure. `url`:
 //!   base-URL checks.
