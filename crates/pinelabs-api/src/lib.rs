@@ -18,7 +18,9 @@
 //! * [`hooks`]: the `ClientHooks` implementation that forwards every request
 //!   to a [`hooks::Middleware`];
 //! * [`spec`]: the types of the spec's generated facts (operations, examples,
-//!   limits).
+//!   limits, answer shapes);
+//! * [`drift`]: what the generated types note while decoding (a key or an
+//!   enum value the spec does not have), for the wrapper's drift monitor.
 //!
 //! # Building values (in tests, for example)
 //!
@@ -42,6 +44,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod drift;
 pub mod hooks;
 pub mod open_enum;
 pub mod spec;

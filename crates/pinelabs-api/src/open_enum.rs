@@ -16,6 +16,8 @@
 //!   serialises in the documented (upper-case) spelling;
 //! * any other string decodes into `Unknown(String)` and displays and
 //!   serialises back exactly as received;
+//! * decoding an unknown value [notes](crate::drift::note) it for the
+//!   wrapper's drift monitor;
 //! * every enum is `#[non_exhaustive]`: a value added to the spec is a new
 //!   variant, which is then not a breaking change for a `match` elsewhere.
 //!
@@ -119,12 +121,19 @@ macro_rules! open_enum {
 
                     // A known value allocates nothing; an unknown one is kept.
                     fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<$name, E> {
-                        Ok($name::parse(value))
+                        let parsed = $name::parse(value);
+                        if parsed.is_unknown() {
+                            crate::drift::note();
+                        }
+                        Ok(parsed)
                     }
 
                     fn visit_string<E: serde::de::Error>(self, value: String) -> Result<$name, E> {
                         Ok(match $name::parse(&value) {
-                            $name::Unknown(_) => $name::Unknown(value),
+                            $name::Unknown(_) => {
+                                crate::drift::note();
+                                $name::Unknown(value)
+                            }
                             known => known,
                         })
                     }

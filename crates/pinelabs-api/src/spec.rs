@@ -32,6 +32,118 @@ pub struct Operation {
     /// Whether it sends `Authorization: Bearer` (`false` for the token
     /// endpoint, whose spec says `security: []`).
     pub authenticated: bool,
+    /// Its documented answers.
+    pub responses: &'static [Response],
+}
+
+impl Operation {
+    /// The documented answer for `status`: its own entry, else `default`.
+    pub fn response(&self, status: u16) -> Option<&'static Response> {
+        let responses = self.responses;
+        responses
+            .iter()
+            .find(|r| r.status == Some(status))
+            .or_else(|| responses.iter().find(|r| r.status.is_none()))
+    }
+}
+
+/// One documented answer of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Response {
+    /// Its status; `None` for `default`.
+    pub status: Option<u16>,
+    /// The type of its `application/json` body; `None` when it has none.
+    pub json: Option<Type>,
+}
+
+/// A JSON type of the spec, as a property, an element or a body has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Type {
+    /// A schema of `components/schemas`, by name (see [`schema`]).
+    Named(&'static str),
+    /// A string.
+    String,
+    /// An integer.
+    Integer,
+    /// A number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// An array of this element type.
+    Array(&'static Type),
+    /// An object with keys of any name and values of this type.
+    Map(&'static Type),
+    /// Any JSON value.
+    Any,
+}
+
+/// A named schema of the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Schema {
+    /// Its name in `components/schemas`, e.g. `CustomerToken`.
+    pub name: &'static str,
+    /// What it is.
+    pub body: Body,
+}
+
+/// What a named schema is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Body {
+    /// An object with documented properties.
+    Object {
+        /// The properties, in the spec's order.
+        properties: &'static [Property],
+        /// The type of other keys (`additionalProperties`); `None` when the
+        /// spec documents no other key.
+        additional: Option<Type>,
+    },
+    /// A string enum with these documented values.
+    Enum(&'static [&'static str]),
+    /// Another name for a type.
+    Alias(Type),
+}
+
+/// A property of an object schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Property {
+    /// Its key in JSON.
+    pub name: &'static str,
+    /// Its type.
+    pub ty: Type,
+    /// Whether the spec lists it in `required`.
+    pub required: bool,
+    /// Whether the spec allows `null` for it.
+    pub nullable: bool,
+    /// Other documented spellings of its key, read as it (`x-aliases`).
+    pub aliases: &'static [&'static str],
+}
+
+impl Property {
+    /// Whether `key` is this property's key or one of its aliases.
+    pub fn is_named(&self, key: &str) -> bool {
+        self.name == key || self.aliases.contains(&key)
+    }
+}
+
+/// The named schema `name`.
+///
+/// ```
+/// use pinelabs_api::spec::{self, Body};
+///
+/// let Body::Object { properties, .. } = spec::schema("DeletedToken").unwrap().body else { panic!() };
+/// let token_id = properties.iter().find(|p| p.name == "token_id").unwrap();
+/// assert!(token_id.is_named("token-id"));
+/// ```
+pub fn schema(name: &str) -> Option<&'static Schema> {
+    SCHEMAS
+        .binary_search_by(|s| s.name.cmp(name))
+        .ok()
+        .and_then(|i| SCHEMAS.get(i))
 }
 
 /// A documented response example.

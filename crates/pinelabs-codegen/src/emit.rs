@@ -8,11 +8,12 @@
 use std::collections::BTreeSet;
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 
 use crate::{
     Error,
     model::{EnumDef, Model, OperationDef, pascal_case},
+    shape::{ResponseDef, ShapeBody, ShapeDef, TypeDef},
 };
 
 /// The Rust identifier of an enum value: `SUPER_PREMIUM` → `SuperPremium`.
@@ -149,6 +150,7 @@ pub fn spec_data(model: &Model) -> TokenStream {
         quote!(Server { url: #url, description: #description })
     });
     let version = &model.api_version;
+    let schemas = model.shapes.iter().map(shape);
     quote! {
         /// `info.version` of the spec.
         pub const API_VERSION: &str = #version;
@@ -162,13 +164,176 @@ pub fn spec_data(model: &Model) -> TokenStream {
         pub const MAX_PROPERTIES: &[MaxProperties] = &[#(#limits),*];
         /// The servers, in the spec's order.
         pub const SERVERS: &[Server] = &[#(#servers),*];
+        /// Every named schema's shape, sorted by name.
+        pub const SCHEMAS: &[Schema] = &[#(#schemas),*];
     }
+}
+
+/// Adds `#[serde(alias = "...")]` to every generated field whose property
+/// lists `x-aliases` in the spec. progenitor has no per-field setting, so the
+/// generator adds the attribute to the struct progenitor generated; a field
+/// it cannot find fails the generation.
+pub fn add_aliases(file: &mut syn::File, model: &Model) -> Result<(), Error> {
+    for def in &model.shapes {
+        let ShapeBody::Object { properties, .. } = &def.body else {
+            continue;
+        };
+        for property in properties.iter().filter(|p| !p.aliases.is_empty()) {
+            let field =
+                find_field(&mut file.items, &def.name, &property.name).ok_or_else(|| {
+                    Error::Unsupported(format!(
+                        "x-aliases on {}.{}: progenitor generated no such field",
+                        def.name, property.name
+                    ))
+                })?;
+            for alias in &property.aliases {
+                field
+                    .attrs
+                    .push(syn::parse_quote!(#[serde(alias = #alias)]));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Moves every `#[serde(..)]` attribute of a struct after its `#[derive]`:
+/// typify places patch attributes (`TypePatch::with_attr`) first, and a
+/// derive helper before its derive is refused by rustc
+/// (`legacy_derive_helpers`).
+pub fn order_serde_attrs(items: &mut [syn::Item]) {
+    for item in items {
+        match item {
+            syn::Item::Struct(s) => {
+                let is_serde = |a: &syn::Attribute| a.path().is_ident("serde");
+                let derive = s.attrs.iter().position(|a| a.path().is_ident("derive"));
+                if let Some(derive) = derive
+                    && s.attrs[..derive].iter().any(is_serde)
+                {
+                    let (serde, rest): (Vec<_>, Vec<_>) =
+                        s.attrs[..=derive].iter().cloned().partition(is_serde);
+                    let after: Vec<_> = s.attrs.drain(derive + 1..).collect();
+                    s.attrs = rest.into_iter().chain(serde).chain(after).collect();
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &mut m.content {
+                    order_serde_attrs(items);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The field of struct `name` (in any module) that holds JSON key `key`.
+fn find_field<'a>(items: &'a mut [syn::Item], name: &str, key: &str) -> Option<&'a mut syn::Field> {
+    for item in items {
+        match item {
+            syn::Item::Struct(s) if s.ident == name && !is_builder(s) => {
+                return s.fields.iter_mut().find(|f| holds_key(f, key));
+            }
+            syn::Item::Mod(m) if m.ident != "builder" => {
+                if let Some((_, items)) = &mut m.content
+                    && let Some(field) = find_field(items, name, key)
+                {
+                    return Some(field);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The builders (`types::builder::X`) have the same names; they derive no serde.
+fn is_builder(s: &syn::ItemStruct) -> bool {
+    !s.attrs
+        .iter()
+        .any(|a| a.to_token_stream().to_string().contains("Deserialize"))
+}
+
+/// Whether `field` is (de)serialised under `key`: its name, or its `rename`.
+fn holds_key(field: &syn::Field, key: &str) -> bool {
+    let renamed = field.attrs.iter().find_map(|a| {
+        let text = a.to_token_stream().to_string();
+        let (_, rest) = text.split_once("rename = \"")?;
+        rest.split('"').next().map(str::to_owned)
+    });
+    match renamed {
+        Some(renamed) => renamed == key,
+        None => field.ident.as_ref().is_some_and(|i| i == key),
+    }
+}
+
+/// A `Type` expression.
+fn type_tokens(ty: &TypeDef) -> TokenStream {
+    match ty {
+        TypeDef::Named(name) => quote!(Type::Named(#name)),
+        TypeDef::String => quote!(Type::String),
+        TypeDef::Integer => quote!(Type::Integer),
+        TypeDef::Number => quote!(Type::Number),
+        TypeDef::Boolean => quote!(Type::Boolean),
+        TypeDef::Array(items) => {
+            let items = type_tokens(items);
+            quote!(Type::Array(&#items))
+        }
+        TypeDef::Map(values) => {
+            let values = type_tokens(values);
+            quote!(Type::Map(&#values))
+        }
+        TypeDef::Any => quote!(Type::Any),
+    }
+}
+
+fn option_tokens(ty: Option<&TypeDef>) -> TokenStream {
+    match ty.map(type_tokens) {
+        Some(ty) => quote!(Some(#ty)),
+        None => quote!(None),
+    }
+}
+
+/// One `Schema` constant.
+fn shape(def: &ShapeDef) -> TokenStream {
+    let name = &def.name;
+    let body = match &def.body {
+        ShapeBody::Object {
+            properties,
+            additional,
+        } => {
+            let properties = properties.iter().map(|p| {
+                let (name, ty) = (&p.name, type_tokens(&p.ty));
+                let (required, nullable, aliases) = (p.required, p.nullable, &p.aliases);
+                quote! {
+                    Property { name: #name, ty: #ty, required: #required, nullable: #nullable, aliases: &[#(#aliases),*] }
+                }
+            });
+            let additional = option_tokens(additional.as_ref());
+            quote!(Body::Object { properties: &[#(#properties),*], additional: #additional })
+        }
+        ShapeBody::Enum(values) => quote!(Body::Enum(&[#(#values),*])),
+        ShapeBody::Alias(ty) => {
+            let ty = type_tokens(ty);
+            quote!(Body::Alias(#ty))
+        }
+    };
+    quote!(Schema { name: #name, body: #body })
+}
+
+/// One `Response` constant.
+fn response(def: &ResponseDef) -> TokenStream {
+    let status = match def.status {
+        Some(status) => quote!(Some(#status)),
+        None => quote!(None),
+    };
+    let json = option_tokens(def.json.as_ref());
+    quote!(Response { status: #status, json: #json })
 }
 
 /// One `Operation` constant.
 fn operation(op: &OperationDef) -> TokenStream {
     let (id, method, path) = (&op.operation_id, &op.method, &op.path);
     let (headers, authenticated) = (&op.header_params, op.authenticated);
+    let responses = op.responses.iter().map(response);
     quote! {
         Operation {
             operation_id: #id,
@@ -176,6 +341,7 @@ fn operation(op: &OperationDef) -> TokenStream {
             path: #path,
             header_params: &[#(#headers),*],
             authenticated: #authenticated,
+            responses: &[#(#responses),*],
         }
     }
 }

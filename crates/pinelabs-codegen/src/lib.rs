@@ -51,6 +51,7 @@ use std::path::{Path, PathBuf};
 
 mod emit;
 pub mod model;
+pub mod shape;
 #[cfg(feature = "validate")]
 pub mod validate;
 
@@ -117,6 +118,10 @@ pub fn load_openapi(path: &Path) -> Result<openapiv3::OpenAPI, Error> {
 /// Where the open enums live in `pinelabs-api`: `crate::open_enum::{Name}`.
 pub const OPEN_ENUM_MODULE: &str = "crate::open_enum";
 
+/// The serde path the generated structs derive through: serde, with a
+/// `de::IgnoredAny` that counts what it ignores (in `pinelabs-api/src/drift.rs`).
+pub const SERDE_PATH: &str = "crate::drift::serde";
+
 /// The hand-written type every `type: string, format: date-time` schema
 /// becomes (in `pinelabs-api/src/timestamp.rs`): it parses ISO-8601 leniently
 /// and keeps anything else as text instead of failing the whole response.
@@ -153,11 +158,15 @@ pub fn settings(model: &Model) -> GenerationSettings {
             .into_iter(),
         );
     }
-    // A new optional field is then a minor change for services.
-    let mut non_exhaustive = TypePatch::default();
-    non_exhaustive.with_attr("#[non_exhaustive]");
+    // `#[non_exhaustive]`: a new optional field is then a minor change for
+    // services. `serde(crate)`: the derives use `pinelabs-api`'s serde path,
+    // serde itself except that a struct skipping an unknown field tells the
+    // drift monitor (see `pinelabs_api::drift`).
+    let mut object_patch = TypePatch::default();
+    object_patch.with_attr("#[non_exhaustive]");
+    object_patch.with_attr(format!("#[serde(crate = \"{SERDE_PATH}\")]"));
     for object in &model.objects {
-        settings.with_patch(object, &non_exhaustive);
+        settings.with_patch(object, &object_patch);
     }
     settings.with_conversion(
         schemars::schema::SchemaObject {
@@ -224,7 +233,10 @@ pub fn generate_from(spec: &serde_json::Value) -> Result<Generated, Error> {
     let tokens = generator
         .generate_tokens(&openapi)
         .map_err(|e| Error::Generate(e.to_string()))?;
-    let client = format(tokens)?;
+    let mut file: syn::File = syn::parse2(tokens).map_err(|e| Error::Format(e.to_string()))?;
+    emit::order_serde_attrs(&mut file.items);
+    emit::add_aliases(&mut file, &model)?;
+    let client = format!("{PREAMBLE}{}", prettyplease::unparse(&file));
     if let Some(name) = closed_enum(&client) {
         return Err(Error::Unsupported(format!(
             "progenitor generated the closed enum `{name}`; every enum must be open"

@@ -22,7 +22,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::Error;
+use crate::{
+    Error,
+    shape::{self, ResponseDef, ShapeDef},
+};
 
 /// The HTTP methods an OpenAPI path item can hold, in the spec's order.
 pub const METHODS: &[&str] = &[
@@ -57,6 +60,8 @@ pub struct OperationDef {
     pub request_example: Option<String>,
     /// Whether it sends a bearer token (`false` where `security: []`).
     pub authenticated: bool,
+    /// Its documented answers, by status.
+    pub responses: Vec<ResponseDef>,
 }
 
 /// A `maxProperties` limit on an object-valued property.
@@ -96,6 +101,8 @@ pub struct Model {
     pub servers: Vec<ServerDef>,
     /// `info.version`.
     pub api_version: String,
+    /// Every named schema's shape (for drift detection).
+    pub shapes: Vec<ShapeDef>,
 }
 
 impl Model {
@@ -138,7 +145,9 @@ impl Model {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
+        let shapes = shape::shapes(&spec);
         Ok(Self {
+            shapes,
             spec,
             enums,
             objects,
@@ -204,7 +213,7 @@ fn collect_max_properties(name: &str, schema: &Value, out: &mut Vec<MaxPropertie
 }
 
 /// Follows a local `$ref` chain.
-fn resolve<'a>(spec: &'a Value, mut value: &'a Value) -> &'a Value {
+pub(crate) fn resolve<'a>(spec: &'a Value, mut value: &'a Value) -> &'a Value {
     for _ in 0..16 {
         match value.get("$ref").and_then(Value::as_str) {
             Some(target) => match target.strip_prefix('#').and_then(|p| spec.pointer(p)) {
@@ -268,6 +277,7 @@ fn operation_def(
         response_examples: response_examples(spec, op),
         request_example,
         authenticated: authenticated(spec, op),
+        responses: shape::responses(spec, op),
     })
 }
 
