@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Exit codes: 0 success; 1 the API answered with an error, or the token
 /// endpoint refused the credentials; 2 invalid input or usage (nothing was
 /// sent); 3 transport, timeout or decode failure, or the token endpoint
-/// could not be reached or failed (retry later).
+/// could not be reached or failed (retry later); 4 `spec-check` found drift.
 #[derive(Debug, Parser)]
 #[command(name = "pinelabs", version)]
 pub struct Cli {
@@ -67,6 +67,10 @@ pub enum Command {
     Tokens(TokensCommand),
     /// Run the sandbox standalone on loopback until interrupted.
     Sandbox(SandboxArgs),
+    /// Check the live API's answers against the spec (read-only calls) and
+    /// print the spec edit each departure implies. Exit 0: no drift; 4:
+    /// drift found; 1, 2, 3: as for `tokens`.
+    SpecCheck(SpecCheckArgs),
     /// Show the whole flow against the embedded sandbox: list, delete, list.
     Demo,
 }
@@ -116,6 +120,32 @@ pub struct SandboxArgs {
     /// The loopback port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
+    /// Serve answers that depart from the spec this way (repeatable), to
+    /// try drift detection: extra-field, unknown-enum-value, missing-field,
+    /// null-field, wrong-type, not-json, undocumented-status.
+    #[arg(long, value_name = "KIND", value_parser = parse_drift)]
+    pub drift: Vec<pinelabs_sandbox::Drift>,
+}
+
+/// `pinelabs spec-check [OPTIONS] <CUSTOMER_ID>...`
+#[derive(Debug, Args)]
+pub struct SpecCheckArgs {
+    /// Where and how to call (`--json` prints the findings as JSON).
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Customers whose tokens to list (read-only; nothing is deleted).
+    #[arg(required = true, value_name = "CUSTOMER_ID")]
+    pub customer_ids: Vec<String>,
+}
+
+fn parse_drift(raw: &str) -> Result<pinelabs_sandbox::Drift, String> {
+    pinelabs_sandbox::Drift::from_name(raw).ok_or_else(|| {
+        let names: Vec<_> = pinelabs_sandbox::Drift::ALL
+            .iter()
+            .map(|d| d.name())
+            .collect();
+        format!("`{raw}` is not one of {}", names.join(", "))
+    })
 }
 
 fn parse_pair(raw: &str) -> Result<(String, String), String> {

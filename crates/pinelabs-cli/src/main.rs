@@ -5,6 +5,7 @@
 //! stderr when `RUST_LOG` is set), `tokio` (runtime), and the project's
 //! `pinelabs` client and `pinelabs-sandbox`.
 
+mod check;
 mod cli;
 mod output;
 
@@ -24,6 +25,8 @@ const EXIT_USAGE: u8 = 2;
 /// Exit code: transport, timeout or decode failure, or no access token for
 /// another reason (token endpoint unreachable or failing): retryable.
 const EXIT_TRANSPORT: u8 = 3;
+/// Exit code: `spec-check` found answers that depart from the spec.
+const EXIT_DRIFT: u8 = 4;
 
 /// A failure to report: an `error:` line, maybe a `hint:` line, and an exit
 /// code.
@@ -107,7 +110,8 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Sandbox(args) => serve_sandbox(args.port).await,
+        Command::Sandbox(args) => serve_sandbox(args.port, &args.drift).await,
+        Command::SpecCheck(args) => spec_check(&args).await,
         Command::Demo => demo().await,
         Command::Tokens(tokens) => run_tokens(&tokens.connection, &tokens.action).await,
     }
@@ -182,7 +186,43 @@ fn credentials_from_env() -> Result<Credentials, Failure> {
     }
 }
 
+/// `pinelabs spec-check`: every answer checked in full; drift exits 4.
+async fn spec_check(args: &cli::SpecCheckArgs) -> Result<(), Failure> {
+    let connection = &args.connection;
+    let sandbox = if connection.sandbox {
+        Some(start_sandbox().await?)
+    } else {
+        None
+    };
+    let client = client_builder(connection, sandbox.as_ref())?
+        .drift_detection(pinelabs::DriftDetection::EveryAnswer)
+        .build()?;
+    let answers = check::call_all(&client, &args.customer_ids).await?;
+    let reports = client.spec_drift();
+    let base_url = client.base_url();
+    if connection.json {
+        println!("{}", check::json(base_url, answers, &reports));
+    } else {
+        print!("{}", check::text(base_url, answers, &reports));
+    }
+    if reports.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            EXIT_DRIFT,
+            format!("{} departures from the spec", reports.len()),
+        ))
+    }
+}
+
 fn client(cli: &Connection, sandbox: Option<&Sandbox>) -> Result<Client, Failure> {
+    Ok(client_builder(cli, sandbox)?.build()?)
+}
+
+fn client_builder(
+    cli: &Connection,
+    sandbox: Option<&Sandbox>,
+) -> Result<pinelabs::ClientBuilder, Failure> {
     let (environment, credentials) = match sandbox {
         Some(sandbox) => (
             Environment::Custom(sandbox.base_url()),
@@ -202,11 +242,10 @@ fn client(cli: &Connection, sandbox: Option<&Sandbox>) -> Result<Client, Failure
         .environment(environment)
         .credentials(credentials)
         .timeout(total)
-        .attempt_timeout(total.min(pinelabs::Timeouts::default().attempt))
-        .build()?)
+        .attempt_timeout(total.min(pinelabs::Timeouts::default().attempt)))
 }
 
-async fn serve_sandbox(port: u16) -> Result<(), Failure> {
+async fn serve_sandbox(port: u16, drift: &[pinelabs_sandbox::Drift]) -> Result<(), Failure> {
     let config = pinelabs_sandbox::SandboxConfig::default();
     let sandbox = Sandbox::start_with(config, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
         .await
@@ -216,7 +255,12 @@ async fn serve_sandbox(port: u16) -> Result<(), Failure> {
                 format!("cannot listen on 127.0.0.1:{port}: {e}"),
             )
         })?;
+    sandbox.set_drift(drift);
     println!("Pine Labs sandbox listening on {}", sandbox.base_url());
+    if !drift.is_empty() {
+        let names: Vec<_> = drift.iter().map(|d| d.name()).collect();
+        println!("  drifting on purpose: {}", names.join(", "));
+    }
     println!(
         "  bearer token:       {}",
         pinelabs_sandbox::SANDBOX_ACCESS_TOKEN

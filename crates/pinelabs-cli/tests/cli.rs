@@ -9,7 +9,7 @@ use std::{
 
 use assert_cmd::cargo::CommandCargoExt;
 use pinelabs_sandbox::{
-    SANDBOX_ACCESS_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SEED_CUSTOMER_ID,
+    Drift, SANDBOX_ACCESS_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SEED_CUSTOMER_ID,
     SEED_TOKEN_ID, Sandbox,
 };
 
@@ -520,6 +520,130 @@ fn standalone_sandbox_serves_until_killed() {
             .spawn()
             .expect("spawn"),
     );
+    let url = standalone_url(&mut child);
+    let (code, stdout, stderr) = run(pinelabs()
+        .env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
+        .args(["tokens", "--base-url", &url, "list", SEED_CUSTOMER_ID]));
+    drop(child);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(SEED_TOKEN_ID));
+}
+
+/// `pinelabs spec-check` with the sandbox's token against `base`.
+fn spec_check(base: &str, extra: &[&str]) -> std::process::Command {
+    let mut cmd = pinelabs();
+    cmd.env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
+        .args(["spec-check", "--base-url", base])
+        .args(extra)
+        .arg(SEED_CUSTOMER_ID);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn spec_check_prints_each_finding_with_its_spec_edit_and_exits_4() {
+    let sandbox = Sandbox::start().await.expect("sandbox");
+    sandbox.set_drift(&[Drift::ExtraField, Drift::UnknownEnumValue]);
+    let (code, stdout, stderr) = run_async(spec_check(&sandbox.base_url(), &[])).await;
+    assert_eq!(code, 4, "{stdout}\n{stderr}");
+    assert!(stderr.contains("2 departures from the spec"), "{stderr}");
+    for expected in [
+        "drift: list_customer_tokens: unknown field tokens[].card_data.tokenised_by (1 answer)",
+        "spec edit, under components/schemas/CardData/properties:",
+        "      type: string",
+        "drift: list_customer_tokens: unknown enum value at tokens[].status (\"PAUSED\")",
+        "spec edit, under components/schemas/TokenStatus:",
+        "      - PAUSED",
+    ] {
+        assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
+    }
+    redacted().bind(|| insta::assert_snapshot!("spec_check_drift", stdout));
+    // Read-only: the customer's token is still there.
+    assert!(
+        sandbox
+            .tokens_of(SEED_CUSTOMER_ID)
+            .is_some_and(|l| l.tokens.len() == 1)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn spec_check_json_lists_the_findings_and_exits_4() {
+    let sandbox = Sandbox::start().await.expect("sandbox");
+    sandbox.set_drift(&[Drift::ExtraField, Drift::UnknownEnumValue]);
+    let (code, stdout, stderr) = run_async(spec_check(&sandbox.base_url(), &["--json"])).await;
+    assert_eq!(code, 4, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["drift"], true);
+    assert_eq!(report["answers"], 2, "the customer and the probe");
+    let findings = report["findings"].as_array().expect("findings");
+    let kinds: Vec<_> = findings
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["unknown_field", "unknown_enum_value"]);
+    assert_eq!(findings[0]["path"], "tokens[].card_data.tokenised_by");
+    assert_eq!(
+        findings[0]["spec_location"],
+        "components/schemas/CardData/properties"
+    );
+    assert!(
+        findings[0]["spec_edit"]
+            .as_str()
+            .unwrap()
+            .starts_with("tokenised_by:\n")
+    );
+    assert_eq!(findings[1]["value"], "PAUSED");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn spec_check_against_the_normal_sandbox_finds_nothing_and_exits_0() {
+    let sandbox = Sandbox::start().await.expect("sandbox");
+    let (code, stdout, stderr) = run_async(spec_check(&sandbox.base_url(), &[])).await;
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("no drift: every answer matches the spec"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("\ndrift:"), "{stdout}");
+    let (code, stdout, _) = run_async(spec_check(&sandbox.base_url(), &["--json"])).await;
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["drift"], false);
+    assert_eq!(report["findings"], serde_json::json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn spec_check_with_refused_credentials_exits_1() {
+    let sandbox = Sandbox::start().await.expect("sandbox");
+    let mut cmd = spec_check(&sandbox.base_url(), &[]);
+    cmd.env("PINELABS_ACCESS_TOKEN", WRONG_TOKEN);
+    let (code, stdout, stderr) = run_async(cmd).await;
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(!stdout.contains("drift"), "{stdout}");
+}
+
+/// The standalone sandbox drifts with `--drift`; spec-check sees it.
+#[test]
+fn the_standalone_sandbox_drifts_on_request() {
+    let mut child = KillOnDrop(
+        pinelabs()
+            .args(["sandbox", "--port", "0", "--drift", "undocumented-status"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn"),
+    );
+    let url = standalone_url(&mut child);
+    let (code, stdout, stderr) = run(&mut spec_check(&url, &[]));
+    drop(child);
+    assert_eq!(code, 4, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("drift: list_customer_tokens: undocumented status 409"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("'409':"), "{stdout}");
+}
+
+/// The URL a standalone sandbox prints first (its pipe stays drained).
+fn standalone_url(child: &mut KillOnDrop) -> String {
     let stdout = child.0.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     // The pipe stays open in this thread while the sandbox runs.
@@ -534,16 +658,10 @@ fn standalone_sandbox_serves_until_killed() {
     let first = rx
         .recv_timeout(std::time::Duration::from_secs(60))
         .expect("the sandbox prints its URL");
-    let url = first
+    first
         .split_whitespace()
         .find(|w| w.starts_with("http://127.0.0.1:"))
         .unwrap_or_else(|| panic!("no URL in {first:?}"))
         .trim_end_matches(['.', ','])
-        .to_owned();
-    let (code, stdout, stderr) = run(pinelabs()
-        .env("PINELABS_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN)
-        .args(["tokens", "--base-url", &url, "list", SEED_CUSTOMER_ID]));
-    drop(child);
-    assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains(SEED_TOKEN_ID));
+        .to_owned()
 }

@@ -1,19 +1,23 @@
-//! The chaos middleware on the API routes: applies the faults that
-//! [`Chaos`](crate::Chaos) draws.
+//! The middlewares on the API routes: the faults that
+//! [`Chaos`](crate::Chaos) draws, and the [`Drift`] set on the sandbox.
 
 use std::sync::Arc;
 
 use axum::{
     body::{Body, Bytes},
     extract::{Request, State},
-    http::StatusCode,
+    http::{
+        StatusCode,
+        header::{CONTENT_LENGTH, CONTENT_TYPE},
+    },
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 
 use crate::{
     answers::{Shared, error, fault_response},
     chaos::{ChaosState, Injected},
+    drift::{self, Drift},
     store::Fault,
 };
 
@@ -59,4 +63,44 @@ fn dropped_connection() -> Response {
         "injected drop",
     ))]);
     Response::new(Body::from_stream(failing))
+}
+
+/// The drift middleware: a successful API answer departs from the spec in
+/// each way set with `Sandbox::set_drift`.
+pub(crate) async fn drifting(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let drifts = shared.store().drift.clone();
+    let response = next.run(request).await;
+    if drifts.is_empty() || response.status() != StatusCode::OK {
+        return response;
+    }
+    if drifts.contains(&Drift::UndocumentedStatus) {
+        return error(
+            StatusCode::CONFLICT,
+            "CONFLICT",
+            "drifting on purpose: no operation documents 409",
+            "drift",
+        );
+    }
+    if drifts.contains(&Drift::NotJson) {
+        let page = "<html><body>drifting on purpose: not JSON</body></html>";
+        return (StatusCode::OK, [(CONTENT_TYPE, "text/html")], page).into_response();
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            "body",
+            "drift",
+        );
+    };
+    let mut value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    drift::apply(&drifts, &mut value);
+    let mut parts = parts;
+    parts.headers.remove(CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(value.to_string()))
 }

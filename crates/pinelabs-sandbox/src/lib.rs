@@ -61,7 +61,7 @@
 //! inject         the chaos middleware on the API routes
 //! answers        the state the handlers share; error and fault answers
 //! store          the in-memory state
-//! chaos config   seeded fault draws; settings, credentials and the clock
+//! chaos config drift   seeded fault draws; settings, credentials and the clock; answers that drift
 //! ```
 
 #![deny(missing_docs)]
@@ -69,6 +69,7 @@
 mod answers;
 mod chaos;
 mod config;
+mod drift;
 mod inject;
 mod routes;
 mod store;
@@ -87,6 +88,7 @@ pub use chaos::Chaos;
 pub use config::{
     SANDBOX_ACCESS_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxConfig, TokenShape,
 };
+pub use drift::Drift;
 pub use store::{AppliedDelete, Fault, LoggedRequest, card_token};
 use store::{Customer, Store};
 
@@ -207,6 +209,29 @@ impl Sandbox {
     /// (`None` stops them). See [`Chaos`].
     pub fn set_chaos(&self, chaos: Option<Chaos>) {
         self.shared.store().chaos = chaos.map(chaos::ChaosState::new);
+    }
+
+    /// From now on, the API's successful answers depart from the spec in
+    /// each of these ways (none: they follow it exactly). See [`Drift`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use pinelabs_sandbox::{Drift, Sandbox};
+    ///
+    /// let sandbox = Sandbox::start().await?;
+    /// sandbox.set_drift(&[Drift::ExtraField, Drift::UnknownEnumValue]);
+    /// assert_eq!(sandbox.drift(), [Drift::ExtraField, Drift::UnknownEnumValue]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_drift(&self, drifts: &[Drift]) {
+        self.shared.store().drift = drifts.iter().copied().collect();
+    }
+
+    /// The drifts set, in order.
+    pub fn drift(&self) -> Vec<Drift> {
+        self.shared.store().drift.iter().copied().collect()
     }
 
     /// The ledger: every delete that took effect, oldest first. A replayed

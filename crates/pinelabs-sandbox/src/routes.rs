@@ -32,6 +32,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route_layer(middleware::from_fn_with_state(
             shared.clone(),
             crate::inject::inject,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            shared.clone(),
+            crate::inject::drifting,
         ));
     Router::new()
         .route(

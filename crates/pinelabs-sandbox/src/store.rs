@@ -10,7 +10,7 @@ use pinelabs_api::types::{
     PaymentMethod, Timestamp, TokenStatus, error::ConversionError,
 };
 
-use crate::{chaos::ChaosState, config};
+use crate::{chaos::ChaosState, config, drift::Drift};
 
 /// One customer and their tokens.
 #[derive(Debug, Clone)]
@@ -78,6 +78,8 @@ pub(crate) struct Store {
     pub latency: Duration,
     /// How long the token endpoint waits before answering.
     pub token_latency: Duration,
+    /// How the API's successful answers depart from the spec.
+    pub drift: std::collections::BTreeSet<Drift>,
     pub log: Vec<LoggedRequest>,
     pub chaos: Option<ChaosState>,
     /// Every delete that took effect, in order.

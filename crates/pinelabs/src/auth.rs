@@ -637,7 +637,10 @@ impl State {
             .client_id(self.client_id.clone())
             .client_secret(self.client_secret.expose_secret().to_owned())
             .grant_type(GrantType::ClientCredentials);
-        let sent = api.generate_token().body(body).send().await;
+        // Watched: notes made decoding the token answer are not the notes
+        // of the call that happened to poll this fetch.
+        let (sent, _notes) =
+            pinelabs_api::drift::watch(api.generate_token().body(body).send()).await;
         let status = *exchange.status.lock().unwrap_or_else(|e| e.into_inner());
         let secret = self.client_secret.expose_secret();
         match sent {

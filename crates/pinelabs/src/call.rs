@@ -32,6 +32,7 @@ use tokio::time::Instant;
 use crate::{
     error::{ApiError, Error, Result},
     map::{Context, map_with_body},
+    monitor::Monitor,
     telemetry::{self, ErrorType},
     transport::{CallLimits, CallState, Transport},
 };
@@ -312,7 +313,9 @@ where
         let limits = self.options.limits(self.transport.timeouts.total)?;
         let request = self.request?;
         let call = CallState::new(limits);
-        let result = match call.scope(request).await {
+        let (result, notes) = call.scope(pinelabs_api::drift::watch(request)).await;
+        inspect(&self.transport.monitor, &call, notes, &result);
+        let result = match result {
             Ok(value) => Ok(output(value, &call)),
             Err(e) => {
                 let cx = Context::of(&call, self.transport);
@@ -323,6 +326,28 @@ where
         record(&call, result.as_ref().err());
         result
     }
+}
+
+/// Hands the call's answer to the drift monitor, with the notes its decoding
+/// made and whether the generated client could not decode it.
+fn inspect<T>(
+    monitor: &Monitor,
+    call: &CallState,
+    notes: u32,
+    result: &std::result::Result<T, ApiError>,
+) {
+    let mut seen = call.outcome();
+    let (Some(operation_id), Some(status), Some(body)) =
+        (seen.operation_id, seen.status, seen.body.take())
+    else {
+        return;
+    };
+    drop(seen);
+    let failed = matches!(
+        result,
+        Err(ApiError::InvalidResponsePayload(..) | ApiError::UnexpectedResponse(_))
+    );
+    monitor.inspect(operation_id, status, &body, notes, failed);
 }
 
 impl<T> Response<T> {

@@ -16,6 +16,7 @@ use crate::{
     call::Call,
     config::{DEFAULT_MAX_RESPONSE_BYTES, Environment, Timeouts},
     error::{ApiError, Error, Result},
+    monitor::{DriftDetection, DriftReport, Monitor},
     retry::RetryPolicy,
     telemetry, tls,
     transport::Transport,
@@ -124,6 +125,29 @@ impl Client {
         &self.shared.base_url
     }
 
+    /// Every distinct way the live API's answers have departed from the
+    /// spec, as this client has seen them: each finding with its count, when
+    /// it was first seen and, for an unknown enum value, the value.
+    ///
+    /// Answers are checked as [`ClientBuilder::drift_detection`] says, for
+    /// calls made through this client's methods and [`call`](Self::call)
+    /// (not for bare [`api`](Self::api) calls). Each finding also counts in
+    /// the metric [`SPEC_DRIFT`](crate::telemetry::SPEC_DRIFT) and logs one
+    /// `warn` event the first time. `pinelabs spec-check` turns findings
+    /// into spec edits; see the README's "When the live API changes".
+    ///
+    /// ```no_run
+    /// # async fn run(client: pinelabs::Client) -> pinelabs::Result<()> {
+    /// client.list_tokens("cust-1").await?;
+    /// for seen in client.spec_drift() {
+    ///     eprintln!("{} ({} answers)", seen.finding, seen.count);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn spec_drift(&self) -> Vec<DriftReport> {
+        self.shared.transport.monitor.report()
+    }
+
     /// The generated client, for every operation of the spec.
     ///
     /// Its calls go through this client's middleware: authentication,
@@ -228,6 +252,7 @@ pub struct ClientBuilder {
     max_response_bytes: Option<usize>,
     retry_budget: Option<RetryBudget>,
     no_retry_budget: bool,
+    drift_detection: DriftDetection,
 }
 
 impl ClientBuilder {
@@ -347,6 +372,23 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client. Nothing is sent.
     ///
+    /// Which answers are checked against the spec:
+    /// [`DriftDetection::OnSurprise`] (the default), `EveryAnswer`, or `Off`.
+    /// See [`Client::spec_drift`].
+    ///
+    /// ```
+    /// let client = pinelabs::Client::builder()
+    ///     .access_token("token")
+    ///     .drift_detection(pinelabs::DriftDetection::Off)
+    ///     .build()?;
+    /// assert!(client.spec_drift().is_empty());
+    /// # Ok::<(), pinelabs::Error>(())
+    /// ```
+    pub fn drift_detection(mut self, detection: DriftDetection) -> Self {
+        self.drift_detection = detection;
+        self
+    }
+
     /// An invalid setting is [`Error::InvalidInput`]; an HTTP client or TLS
     /// configuration that cannot be set up is [`Error::Build`]. Neither is
     /// retryable.
@@ -376,6 +418,7 @@ impl ClientBuilder {
             budget: (!self.no_retry_budget)
                 .then(|| Bucket::new(self.retry_budget.unwrap_or_default())),
             server: telemetry::Server::of(&base_url),
+            monitor: Monitor::new(self.drift_detection),
         });
         telemetry::describe();
         let api =

@@ -138,10 +138,10 @@
 //! call                                   one call: its options, its future, its metadata
 //! map                                    generated errors -> Error, with the call's context
 //! transport                              the middleware: retry loop, auth headers, spans
-//! auth                                   tokens: static, client credentials, providers
+//! auth monitor                           tokens; the drift monitor
 //! config decode telemetry tls validate   settings, decoding, metrics and spans, inputs
 //! error                                  the one error type and its names
-//! budget ext retry wire                  pure: retry budget, extension traits, retry rules, wire facts
+//! budget drift ext retry wire            pure: retry budget, spec drift, extension traits, retry rules, wire facts
 //! ```
 #![deny(missing_docs)]
 
@@ -151,9 +151,11 @@ mod call;
 mod client;
 mod config;
 mod decode;
+pub mod drift;
 mod error;
 pub mod ext;
 mod map;
+mod monitor;
 mod retry;
 pub mod telemetry;
 mod tls;
@@ -169,6 +171,7 @@ pub use config::{
 };
 pub use decode::decode_json;
 pub use error::{ApiError, Error, Result, TransportCause};
+pub use monitor::{DriftDetection, DriftReport, MAX_DISTINCT_FINDINGS};
 #[allow(deprecated)]
 pub use retry::REFUSED_STATUSES;
 pub use retry::{NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES, RetryPolicy};
@@ -182,6 +185,10 @@ pub use reqwest;
 /// The API's request and response types, generated from the spec, with the
 /// open enums (`Unknown(String)` for values the docs do not list).
 pub use pinelabs_api::types;
+
+/// The spec's facts, generated from it: operations, documented answers,
+/// schema shapes, examples, limits, servers.
+pub use pinelabs_api::spec;
 
 /// The extension traits, for `use pinelabs::prelude::*`.
 pub mod prelude {

@@ -8,6 +8,7 @@
 //! | [`TOKEN_FETCHES`] `pinelabs.client.token_fetches` | counter | | `outcome`: `ok`, `credentials_refused`, `token_unavailable` |
 //! | [`RETRIES_REFUSED`] `pinelabs.client.retries_refused` | counter | | `url.template`, `error.type` (a retry the policy allowed and the retry budget refused) |
 //! | [`RETRY_BUDGET`] `pinelabs.client.retry_budget` | gauge | tokens | (none): the tokens left in the client's retry budget, set when it changes |
+//! | [`SPEC_DRIFT`] `pinelabs.client.spec_drift` | counter | | `operation` (operationId), `kind` (e.g. `unknown_field`), `path` (e.g. `tokens[].card_data.tokenised_by`): one per answer that shows the finding (see [`drift`](crate::drift)); never a value |
 //!
 //! The spans are here too: the call span and the client span of each HTTP
 //! attempt (see the crate docs), and `ErrorType`, the one way a failure
@@ -40,7 +41,10 @@ use pinelabs_api::spec;
 use reqwest::StatusCode;
 use tracing::{Span, field};
 
-use crate::error::{Error, TransportCause};
+use crate::{
+    drift::Finding,
+    error::{Error, TransportCause},
+};
 
 /// Histogram of HTTP attempt durations, in seconds.
 pub const REQUEST_DURATION: &str = "http.client.request.duration";
@@ -52,6 +56,8 @@ pub const TOKEN_FETCHES: &str = "pinelabs.client.token_fetches";
 pub const RETRIES_REFUSED: &str = "pinelabs.client.retries_refused";
 /// Gauge of the tokens left in the retry budget.
 pub const RETRY_BUDGET: &str = "pinelabs.client.retry_budget";
+/// Counter of answers departing from the spec, by operation, kind and path.
+pub const SPEC_DRIFT: &str = "pinelabs.client.spec_drift";
 
 /// Describes the metrics to the installed recorder (units, help).
 pub(crate) fn describe() {
@@ -67,6 +73,10 @@ pub(crate) fn describe() {
         "Retries the policy allowed and the retry budget refused."
     );
     metrics::describe_gauge!(RETRY_BUDGET, "Tokens left in the client's retry budget.");
+    metrics::describe_counter!(
+        SPEC_DRIFT,
+        "Answers that depart from the spec, by operation, kind and path."
+    );
 }
 
 /// The server a client talks to, as labels (shared, never copied per call).
@@ -141,6 +151,17 @@ pub(crate) fn retry_refused(template: &'static str, error: Option<ErrorType>) {
 /// Sets the tokens left in the retry budget.
 pub(crate) fn retry_budget(tokens: u32) {
     metrics::gauge!(RETRY_BUDGET).set(f64::from(tokens));
+}
+
+/// Counts one answer showing `finding` (its value is never a label).
+pub(crate) fn spec_drift(finding: &Finding) {
+    metrics::counter!(
+        SPEC_DRIFT,
+        "operation" => finding.operation_id,
+        "kind" => finding.kind.as_str(),
+        "path" => finding.path.clone()
+    )
+    .increment(1);
 }
 
 /// Counts a token fetch with its outcome.

@@ -32,6 +32,7 @@ use std::{
     time::Duration,
 };
 
+use bytes::Bytes;
 use pinelabs_api::{
     hooks::{BoxFuture, Middleware},
     spec,
@@ -48,6 +49,7 @@ use crate::{
     budget::Bucket,
     config::Timeouts,
     error::Error,
+    monitor::Monitor,
     retry::{Retry, RetryPolicy},
     telemetry::{self, ErrorType, Route},
     wire::{self, REQUEST_ID, REQUEST_TIMESTAMP},
@@ -76,6 +78,10 @@ pub(crate) struct Outcome {
     pub deadline_hit: bool,
     /// Whether the retry budget refused a retry the policy allowed.
     pub budget_exhausted: bool,
+    /// The final answer's body, kept for the drift monitor (when it is on).
+    pub body: Option<Bytes>,
+    /// The operation the call ran.
+    pub operation_id: Option<&'static str>,
 }
 
 /// What one call may do: the client's settings, narrowed by its options.
@@ -191,6 +197,8 @@ pub(crate) struct Transport {
     pub budget: Option<Bucket>,
     /// The server, as metric labels.
     pub server: telemetry::Server,
+    /// The drift monitor, which checks answers against the spec.
+    pub monitor: Monitor,
 }
 
 /// What one attempt ended with, for the decision that follows.
@@ -569,7 +577,16 @@ impl Middleware for Transport {
                 tracing::Instrument::instrument(sent, span).await
             };
             call.close_span(&result);
-            result.map(|response| wire::cap_body(response, self.max_response_bytes))
+            let response = wire::cap_body(result?, self.max_response_bytes);
+            call.outcome().operation_id = Some(operation_id);
+            if !self.monitor.is_on() {
+                return Ok(response);
+            }
+            // The body is read here, once, and handed on: the monitor
+            // checks it after the generated code decodes it, if it must.
+            let (response, body) = wire::buffered(response).await?;
+            call.outcome().body = Some(body);
+            Ok(response)
         })
     }
 }
@@ -591,6 +608,7 @@ mod tests {
             max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
             budget: None,
             server: telemetry::Server::of("http://127.0.0.1"),
+            monitor: Monitor::default(),
         };
         assert_eq!(
             transport.retry_rule("delete_customer_token", &Method::POST),

@@ -69,6 +69,29 @@ pub(crate) fn cap_body(response: reqwest::Response, limit: usize) -> reqwest::Re
     reqwest::Response::from(http::Response::from_parts(parts, limited))
 }
 
+/// `response` read to the end: the same response with its body in memory,
+/// and that body.
+pub(crate) async fn buffered(
+    mut response: reqwest::Response,
+) -> reqwest::Result<(reqwest::Response, bytes::Bytes)> {
+    use reqwest::ResponseBuilderExt;
+    let headers = std::mem::take(response.headers_mut());
+    let mut rebuilt = http::Response::builder()
+        .status(response.status())
+        .version(response.version())
+        .url(response.url().clone());
+    if let Some(slot) = rebuilt.headers_mut() {
+        *slot = headers;
+    }
+    let body = response.bytes().await?;
+    // A status and a version taken from a response are always valid, so
+    // the fallback (the body alone) is never taken.
+    let rebuilt = rebuilt
+        .body(reqwest::Body::from(body.clone()))
+        .unwrap_or_else(|_| http::Response::new(reqwest::Body::from(body.clone())));
+    Ok((reqwest::Response::from(rebuilt), body))
+}
+
 /// `now` as `Request-Timestamp` documents it: UTC with milliseconds,
 /// `2024-07-09T07:57:08.022Z`.
 pub(crate) fn timestamp(now: chrono::DateTime<chrono::Utc>) -> Option<HeaderValue> {
