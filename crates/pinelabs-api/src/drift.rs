@@ -52,17 +52,17 @@ pub fn restore(notes: u32) {
 
 /// `future`, counting the notes made while it is polled.
 pub fn watch<F: Future>(future: F) -> Watch<F> {
-    Watch {
-        future: Box::pin(future),
-        notes: 0,
-    }
+    Watch { future, notes: 0 }
 }
 
-/// A future that counts the notes made while it is polled; see [`watch`].
-#[derive(Debug)]
-pub struct Watch<F> {
-    future: Pin<Box<F>>,
-    notes: u32,
+pin_project_lite::pin_project! {
+    /// A future that counts the notes made while it is polled; see [`watch`].
+    #[derive(Debug)]
+    pub struct Watch<F> {
+        #[pin]
+        future: F,
+        notes: u32,
+    }
 }
 
 impl<F> Watch<F> {
@@ -75,12 +75,14 @@ impl<F> Watch<F> {
 impl<F: Future> Future for Watch<F> {
     type Output = (F::Output, u32);
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
         let outer = take();
-        let polled = self.future.as_mut().poll(cx);
-        self.notes = self.notes.saturating_add(take());
+        let polled = this.future.poll(cx);
+        *this.notes = this.notes.saturating_add(take());
         restore(outer);
-        polled.map(|output| (output, self.notes))
+        let notes = *this.notes;
+        polled.map(|output| (output, notes))
     }
 }
 

@@ -1,8 +1,9 @@
 //! Criterion benchmarks: the `pinelabs` wrapper against a hand-written
 //! reqwest + serde client and raw hyper (the floor), side by side on the same
 //! in-process loopback server returning the documentation's list body; and
-//! decoding a 1,000-token body with the generated types vs plain serde
-//! structs. Method and figures: BENCHMARKS.md.
+//! decoding a 1,000-token body with the generated types (alone, with drift
+//! detection as the client runs it, and with a full drift check) vs plain
+//! serde structs. Method and figures: BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod support;
@@ -75,6 +76,24 @@ fn decode(c: &mut Criterion) {
     group.bench_function("generated", |b| {
         b.iter(|| {
             black_box(serde_json::from_slice::<CustomerTokens>(black_box(&body)).expect("ok"))
+        })
+    });
+    group.bench_function("generated_drift_detection", |b| {
+        b.iter(|| {
+            let (list, findings) = pinelabs::decode_answer::<CustomerTokens>(
+                "list_customer_tokens",
+                200,
+                black_box(&body),
+            );
+            assert!(findings.is_empty());
+            black_box(list.expect("ok"))
+        })
+    });
+    group.bench_function("generated_full_check", |b| {
+        b.iter(|| {
+            let list = serde_json::from_slice::<CustomerTokens>(black_box(&body)).expect("ok");
+            let findings = pinelabs::drift::check("list_customer_tokens", 200, &body);
+            black_box((list, findings))
         })
     });
     group.bench_function("plain_serde", |b| {

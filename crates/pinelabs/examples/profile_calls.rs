@@ -8,6 +8,9 @@
 //! The difference between runs with N = 1200 and N = 200, divided by 1000,
 //! is the cost of one call (client and server). See BENCHMARKS.md.
 //!
+//! `profile_calls decode-<plain|generated|detect|full> N` decodes the
+//! 1,000-token body N times instead (see `decode`).
+//!
 //! `profile_calls interleaved ROUNDS` (or `interleaved64`, 64 calls at a
 //! time) times the wrapper and the hand-written client side by side
 //! instead: each round runs 512 calls of each, in
@@ -46,6 +49,9 @@ fn main() {
         );
         return;
     }
+    if let Some(decoder) = which.strip_prefix("decode-") {
+        return decode(decoder, n);
+    }
     if which == "interleaved" {
         return interleaved(&rt, &cl, n, 1);
     }
@@ -70,6 +76,39 @@ fn main() {
             }
         }
     });
+}
+
+/// `profile_calls decode-<plain|generated|detect|full> N`: N decodes of
+/// the 1,000-token body: plain serde structs, the generated types, the
+/// generated types with drift detection as the client runs it, or with a
+/// full drift check every time.
+fn decode(decoder: &str, n: usize) {
+    use pinelabs::types::CustomerTokens;
+    let body = support::thousand_tokens();
+    for _ in 0..n {
+        match decoder {
+            "plain" => drop(black_box(
+                serde_json::from_slice::<support::PlainList>(black_box(&body)).expect("ok"),
+            )),
+            "generated" => drop(black_box(
+                serde_json::from_slice::<CustomerTokens>(black_box(&body)).expect("ok"),
+            )),
+            "detect" => {
+                let (list, findings) = pinelabs::decode_answer::<CustomerTokens>(
+                    "list_customer_tokens",
+                    200,
+                    black_box(&body),
+                );
+                assert!(findings.is_empty());
+                drop(black_box(list.expect("ok")));
+            }
+            _ => {
+                let list = serde_json::from_slice::<CustomerTokens>(black_box(&body)).expect("ok");
+                let findings = pinelabs::drift::check("list_customer_tokens", 200, &body);
+                drop(black_box((list, findings)));
+            }
+        }
+    }
 }
 
 fn interleaved(

@@ -2,7 +2,10 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, Result};
+use crate::{
+    drift::{self, Finding},
+    error::{Error, Result},
+};
 
 /// Decodes a JSON body into `T`, or says where it went wrong.
 ///
@@ -22,6 +25,42 @@ use crate::error::{Error, Result};
 /// ```
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     decode_with_path(bytes, "", None)
+}
+
+/// Decodes one answer of `operation_id` as the client does, with drift
+/// detection: the value (or [`Error::Decode`]), and where the answer departs
+/// from the spec (see [`drift`](crate::drift)).
+///
+/// The full [`drift::check`] runs only when the decode gives a reason to
+/// ([`drift::needs_check`]), so an answer that matches the spec costs what
+/// the decode costs (BENCHMARKS.md). Use it for answers captured or stored
+/// outside the client.
+///
+/// ```
+/// use pinelabs::types::CustomerTokens;
+///
+/// let body = br#"{"customer_id": "c", "tokens": [{"token_id": "t", "tokenised_by": "x"}]}"#;
+/// let (list, findings) = pinelabs::decode_answer::<CustomerTokens>("list_customer_tokens", 200, body);
+/// assert_eq!(list.unwrap().tokens[0].token_id, "t");
+/// assert_eq!(findings[0].path, "tokens[].tokenised_by");
+/// ```
+pub fn decode_answer<T: DeserializeOwned>(
+    operation_id: &str,
+    status: u16,
+    body: &[u8],
+) -> (Result<T>, Vec<Finding>) {
+    let outer = pinelabs_api::drift::take();
+    let decoded = serde_json::from_slice::<T>(body);
+    let notes = pinelabs_api::drift::take();
+    pinelabs_api::drift::restore(outer);
+    let findings = if drift::needs_check(operation_id, status, notes, decoded.is_err()) {
+        drift::check(operation_id, status, body)
+    } else {
+        Vec::new()
+    };
+    // The path of a failure is found again, on the failure only.
+    let value = decoded.or_else(|_| decode_with_path(body, "", None));
+    (value, findings)
 }
 
 /// [`decode_json`] for a call's answer: the excerpt of a failure never

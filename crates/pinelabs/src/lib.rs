@@ -169,7 +169,7 @@ pub use client::{Client, ClientBuilder, DeleteToken, USER_AGENT};
 pub use config::{
     DEFAULT_MAX_RESPONSE_BYTES, Environment, PRODUCTION_BASE_URL, Timeouts, UAT_BASE_URL,
 };
-pub use decode::decode_json;
+pub use decode::{decode_answer, decode_json};
 pub use error::{ApiError, Error, Result, TransportCause};
 pub use monitor::{DriftDetection, DriftReport, MAX_DISTINCT_FINDINGS};
 #[allow(deprecated)]

@@ -27,8 +27,6 @@ use std::{
     time::SystemTime,
 };
 
-use pinelabs_api::spec;
-
 use crate::{
     drift::{self, Finding},
     telemetry,
@@ -68,22 +66,13 @@ pub const MAX_DISTINCT_FINDINGS: usize = 256;
 #[derive(Debug, Default)]
 pub(crate) struct Monitor {
     mode: DriftDetection,
-    /// The documented answers whose decoding hides a drifting null.
-    hides: Vec<(&'static str, Option<u16>)>,
     seen: Mutex<BTreeMap<Finding, DriftReport>>,
 }
 
 impl Monitor {
     pub(crate) fn new(mode: DriftDetection) -> Self {
-        let hides = spec::OPERATIONS
-            .iter()
-            .flat_map(|op| op.responses.iter().map(move |r| (op.operation_id, r)))
-            .filter(|(_, r)| r.json.is_some_and(drift::decoding_hides_drift))
-            .map(|(op, r)| (op, r.status))
-            .collect();
         Self {
             mode,
-            hides,
             seen: Mutex::default(),
         }
     }
@@ -103,18 +92,10 @@ impl Monitor {
         notes: u32,
         failed: bool,
     ) {
-        let Some(op) = spec::operation(operation_id) else {
-            return;
-        };
-        let documented = op.response(status);
         let needed = match self.mode {
             DriftDetection::Off => false,
             DriftDetection::EveryAnswer => true,
-            DriftDetection::OnSurprise => {
-                notes > 0
-                    || failed
-                    || documented.is_none_or(|r| self.hides.contains(&(op.operation_id, r.status)))
-            }
+            DriftDetection::OnSurprise => drift::needs_check(operation_id, status, notes, failed),
         };
         if needed {
             self.record(drift::check(operation_id, status, body));

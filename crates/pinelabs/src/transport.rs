@@ -578,14 +578,14 @@ impl Middleware for Transport {
             };
             call.close_span(&result);
             let response = wire::cap_body(result?, self.max_response_bytes);
-            call.outcome().operation_id = Some(operation_id);
             if !self.monitor.is_on() {
                 return Ok(response);
             }
             // The body is read here, once, and handed on: the monitor
             // checks it after the generated code decodes it, if it must.
             let (response, body) = wire::buffered(response).await?;
-            call.outcome().body = Some(body);
+            let mut seen = call.outcome();
+            (seen.operation_id, seen.body) = (Some(operation_id), Some(body));
             Ok(response)
         })
     }

@@ -159,6 +159,11 @@ pub fn clients(rt: &tokio::runtime::Runtime) -> Clients {
         wrapper: pinelabs::Client::builder()
             .base_url(&base)
             .access_token(TOKEN)
+            // `PROFILE_DRIFT=off` measures the cost of drift detection.
+            .drift_detection(match std::env::var("PROFILE_DRIFT").as_deref() {
+                Ok("off") => pinelabs::DriftDetection::Off,
+                _ => pinelabs::DriftDetection::OnSurprise,
+            })
             .build()
             .expect("wrapper"),
         hand: HandWritten {
