@@ -4,7 +4,13 @@
 //! On a scratch copy of the repository (the files git tracks or would
 //! track, so uncommitted work is included), built in `target/drill`:
 //!
-//! 1. **Additive edit** of the scratch spec: a new value of an existing enum
+//! 1. **Spec drift, the maintainer's loop**: `pinelabs spec-check` against
+//!    the scratch copy's embedded sandbox drifting with an extra field must
+//!    find it and print a YAML fragment; the fragment, pasted as printed
+//!    under the location it names in the scratch spec ([`paste_under`]),
+//!    must regenerate with `cargo xtask codegen`, and the same check must
+//!    then find nothing.
+//! 2. **Additive edit** of the scratch spec: a new value of an existing enum
 //!    (`TokenStatus: PROVISIONING`), a new optional response field with an
 //!    inline enum (`CustomerToken.card_brand: [A, B]`), and a new operation
 //!    (`GET /api/v1/customer/{customer_id}/tokens/{token_id}`,
@@ -15,10 +21,10 @@
 //!    inline enum is open, the new operation is callable through
 //!    `client.api()` with the bearer token, `Request-ID` and a retry after a
 //!    503), and `cargo xtask semver`, which must call it **minor** and pass.
-//! 2. **Shared target dir**: this checkout, built into the same target dir
+//! 3. **Shared target dir**: this checkout, built into the same target dir
 //!    right after the scratch copy, must get its own generated code back (no
 //!    `get_customer_token`), and the scratch copy its own.
-//! 3. **Breaking edit**: a response field removed
+//! 4. **Breaking edit**: a response field removed
 //!    (`AdditionalErrorDetails.reason`). `cargo xtask codegen` must still
 //!    work although a hand-written test that reads the field no longer
 //!    compiles, and `semver` must call it **major** and fail.
@@ -120,6 +126,40 @@ pub fn copy_checkout(from: &Path, to: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `yaml` with `fragment` pasted under the mapping at `location`
+/// (`components/schemas/CardData/properties`): right after that key's line,
+/// indented as its first child. What a maintainer does with the fragment
+/// `pinelabs spec-check` prints.
+pub fn paste_under(yaml: &str, location: &str, fragment: &str) -> anyhow::Result<String> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let (mut at, mut indent) = (0, None::<usize>);
+    for key in location.split('/') {
+        let wanted = format!("{key}:");
+        let found = lines.iter().enumerate().skip(at).find(|(_, line)| {
+            let depth = line.len() - line.trim_start().len();
+            line.trim_start() == wanted && indent.is_none_or(|parent| depth > parent)
+        });
+        let (i, line) = found.with_context(|| format!("no `{key}:` under {location}"))?;
+        (at, indent) = (i + 1, Some(line.len() - line.trim_start().len()));
+    }
+    let parent = indent.context("empty location")?;
+    let child = lines
+        .get(at)
+        .map(|l| l.len() - l.trim_start().len())
+        .filter(|&d| d > parent)
+        .unwrap_or(parent + 2);
+    let pasted = fragment
+        .lines()
+        .map(|l| format!("{}{l}", " ".repeat(child)));
+    let out: Vec<String> = lines[..at]
+        .iter()
+        .map(|l| (*l).to_owned())
+        .chain(pasted)
+        .chain(lines[at..].iter().map(|l| (*l).to_owned()))
+        .collect();
+    Ok(out.join("\n") + "\n")
 }
 
 /// Rewrites the spec of the checkout at `dir` with `edit` (as JSON, which
@@ -225,9 +265,9 @@ impl Drill {
         )
     }
 
-    /// Drill 1: an additive edit regenerates, builds and is minor.
+    /// Drill 2: an additive edit regenerates, builds and is minor.
     fn additive(&self) -> anyhow::Result<()> {
-        println!("==> drill 1: additive spec edit, zero hand edits");
+        println!("==> drill 2: additive spec edit, zero hand edits");
         edit_spec(&self.dir, additive)?;
         regenerate(&self.dir, &self.target)?;
         self.cargo(&["build", "--workspace", "--all-targets"])?;
@@ -242,9 +282,9 @@ impl Drill {
         verdict.into_result()
     }
 
-    /// Drill 2: this checkout, sharing the target dir, builds its own spec.
+    /// Drill 3: this checkout, sharing the target dir, builds its own spec.
     fn shared_target(&self) -> anyhow::Result<()> {
-        println!("==> drill 2: this checkout, same target dir, builds from its own spec");
+        println!("==> drill 3: this checkout, same target dir, builds from its own spec");
         let scratch_source = built_client_source(&self.dir, &self.target)?;
         let own_source = built_client_source(&self.repo, &self.target)?;
         ensure!(
@@ -258,9 +298,68 @@ impl Drill {
         Ok(())
     }
 
-    /// Drill 3: a breaking edit still regenerates, and is major.
+    /// `pinelabs spec-check --json` against the scratch copy's embedded
+    /// sandbox drifting with an extra field: its exit code and report.
+    fn spec_check(&self) -> anyhow::Result<(i32, Value)> {
+        let out = Command::new(cargo_bin())
+            .args([
+                "run",
+                "-q",
+                "-p",
+                "pinelabs-cli",
+                "--",
+                "spec-check",
+                "--json",
+            ])
+            .args([
+                "--sandbox",
+                "--drift",
+                "extra-field",
+                "cust-v1-0811030624-aa-RBDgpR",
+            ])
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", &self.target)
+            .output()
+            .context("cannot run pinelabs spec-check")?;
+        let report = serde_json::from_slice(&out.stdout).with_context(|| {
+            format!(
+                "spec-check printed no JSON: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+        Ok((out.status.code().unwrap_or(-1), report))
+    }
+
+    /// Drill 1: a drift finding's fragment, pasted into the YAML as printed,
+    /// regenerates and ends the finding (first: the other drills rewrite
+    /// the scratch spec as JSON).
+    fn drift(&self) -> anyhow::Result<()> {
+        println!("==> drill 1: spec-check finds drift; its fragment, pasted, regenerates");
+        let (code, report) = self.spec_check()?;
+        let finding = &report["findings"][0];
+        ensure!(
+            code == 4 && finding["path"] == "tokens[].card_data.tokenised_by",
+            "spec-check should report the extra field (exit 4), got {code}: {report}"
+        );
+        let location = finding["spec_location"]
+            .as_str()
+            .context("no spec_location")?;
+        let fragment = finding["spec_edit"].as_str().context("no spec_edit")?;
+        let path = self.dir.join("openapi/pinelabs-online.yaml");
+        let yaml = paste_under(&std::fs::read_to_string(&path)?, location, fragment)?;
+        std::fs::write(&path, yaml)?;
+        regenerate(&self.dir, &self.target)?;
+        let (code, report) = self.spec_check()?;
+        ensure!(
+            code == 0 && report["findings"] == json!([]),
+            "after the pasted edit spec-check should find nothing, got {code}: {report}"
+        );
+        Ok(())
+    }
+
+    /// Drill 4: a breaking edit still regenerates, and is major.
     fn breaking(&self) -> anyhow::Result<()> {
-        println!("==> drill 3: breaking spec edit");
+        println!("==> drill 4: breaking spec edit");
         edit_spec(&self.dir, breaking)?;
         regenerate(&self.dir, &self.target)?;
         // Regeneration worked although hand-written code no longer compiles
@@ -292,12 +391,13 @@ impl Drill {
 /// Runs the whole drill.
 pub fn run() -> anyhow::Result<()> {
     let drill = Drill::set_up()?;
+    drill.drift()?;
     drill.additive()?;
     drill.shared_target()?;
     drill.breaking()?;
     let _ = std::fs::remove_dir_all(&drill.scratch);
     println!(
-        "drill: additive = minor with zero hand edits, breaking = major, shared target dir ok"
+        "drill: additive = minor with zero hand edits, a drift finding's fragment regenerates and ends the finding, breaking = major, shared target dir ok"
     );
     Ok(())
 }

@@ -133,6 +133,10 @@ pub struct SpecCheckArgs {
     /// Where and how to call (`--json` prints the findings as JSON).
     #[command(flatten)]
     pub connection: Connection,
+    /// With --sandbox: the embedded sandbox drifts this way (repeatable),
+    /// to try the maintainer's loop without credentials.
+    #[arg(long, value_name = "KIND", value_parser = parse_drift, requires = "sandbox")]
+    pub drift: Vec<pinelabs_sandbox::Drift>,
     /// Customers whose tokens to list (read-only; nothing is deleted).
     #[arg(required = true, value_name = "CUSTOMER_ID")]
     pub customer_ids: Vec<String>,

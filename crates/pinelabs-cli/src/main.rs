@@ -190,7 +190,9 @@ fn credentials_from_env() -> Result<Credentials, Failure> {
 async fn spec_check(args: &cli::SpecCheckArgs) -> Result<(), Failure> {
     let connection = &args.connection;
     let sandbox = if connection.sandbox {
-        Some(start_sandbox().await?)
+        let sandbox = start_sandbox().await?;
+        sandbox.set_drift(&args.drift);
+        Some(sandbox)
     } else {
         None
     };
@@ -208,9 +210,11 @@ async fn spec_check(args: &cli::SpecCheckArgs) -> Result<(), Failure> {
     if reports.is_empty() {
         Ok(())
     } else {
+        let n = reports.len();
+        let plural = if n == 1 { "" } else { "s" };
         Err(Failure::new(
             EXIT_DRIFT,
-            format!("{} departures from the spec", reports.len()),
+            format!("the live API departs from the spec ({n} finding{plural})"),
         ))
     }
 }

@@ -545,7 +545,10 @@ async fn spec_check_prints_each_finding_with_its_spec_edit_and_exits_4() {
     sandbox.set_drift(&[Drift::ExtraField, Drift::UnknownEnumValue]);
     let (code, stdout, stderr) = run_async(spec_check(&sandbox.base_url(), &[])).await;
     assert_eq!(code, 4, "{stdout}\n{stderr}");
-    assert!(stderr.contains("2 departures from the spec"), "{stderr}");
+    assert!(
+        stderr.contains("departs from the spec (2 findings)"),
+        "{stderr}"
+    );
     for expected in [
         "drift: list_customer_tokens: unknown field tokens[].card_data.tokenised_by (1 answer)",
         "spec edit, under components/schemas/CardData/properties:",

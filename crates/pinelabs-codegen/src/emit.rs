@@ -13,7 +13,7 @@ use quote::{ToTokens, format_ident, quote};
 use crate::{
     Error,
     model::{EnumDef, Model, OperationDef, pascal_case},
-    shape::{ResponseDef, ShapeBody, ShapeDef, TypeDef},
+    shape::{self, ResponseDef, ShapeBody, ShapeDef, TypeDef, shapes},
 };
 
 /// The Rust identifier of an enum value: `SUPER_PREMIUM` → `SuperPremium`.
@@ -139,7 +139,7 @@ fn invocation(def: &EnumDef) -> Result<String, Error> {
 
 /// The spec's facts as constants of the types in `pinelabs_api::spec`.
 pub fn spec_data(model: &Model) -> TokenStream {
-    let operations = model.operations.iter().map(operation);
+    let operations = model.operations.iter().map(|op| operation(model, op));
     let (responses, requests) = examples(model);
     let limits = model.max_properties.iter().map(|m| {
         let (schema, property, max) = (&m.schema, &m.property, m.max as usize);
@@ -150,7 +150,7 @@ pub fn spec_data(model: &Model) -> TokenStream {
         quote!(Server { url: #url, description: #description })
     });
     let version = &model.api_version;
-    let schemas = model.shapes.iter().map(shape);
+    let schemas = shapes(&model.spec).into_iter().map(|def| shape(&def));
     quote! {
         /// `info.version` of the spec.
         pub const API_VERSION: &str = #version;
@@ -174,7 +174,7 @@ pub fn spec_data(model: &Model) -> TokenStream {
 /// generator adds the attribute to the struct progenitor generated; a field
 /// it cannot find fails the generation.
 pub fn add_aliases(file: &mut syn::File, model: &Model) -> Result<(), Error> {
-    for def in &model.shapes {
+    for def in shapes(&model.spec) {
         let ShapeBody::Object { properties, .. } = &def.body else {
             continue;
         };
@@ -330,10 +330,11 @@ fn response(def: &ResponseDef) -> TokenStream {
 }
 
 /// One `Operation` constant.
-fn operation(op: &OperationDef) -> TokenStream {
+fn operation(model: &Model, op: &OperationDef) -> TokenStream {
     let (id, method, path) = (&op.operation_id, &op.method, &op.path);
     let (headers, authenticated) = (&op.header_params, op.authenticated);
-    let responses = op.responses.iter().map(response);
+    let responses = shape::responses(&model.spec, &op.path, &op.method);
+    let responses = responses.iter().map(response);
     quote! {
         Operation {
             operation_id: #id,

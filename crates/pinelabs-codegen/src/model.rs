@@ -22,10 +22,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::{
-    Error,
-    shape::{self, ResponseDef, ShapeDef},
-};
+use crate::Error;
 
 /// The HTTP methods an OpenAPI path item can hold, in the spec's order.
 pub const METHODS: &[&str] = &[
@@ -60,8 +57,6 @@ pub struct OperationDef {
     pub request_example: Option<String>,
     /// Whether it sends a bearer token (`false` where `security: []`).
     pub authenticated: bool,
-    /// Its documented answers, by status.
-    pub responses: Vec<ResponseDef>,
 }
 
 /// A `maxProperties` limit on an object-valued property.
@@ -101,8 +96,6 @@ pub struct Model {
     pub servers: Vec<ServerDef>,
     /// `info.version`.
     pub api_version: String,
-    /// Every named schema's shape (for drift detection).
-    pub shapes: Vec<ShapeDef>,
 }
 
 impl Model {
@@ -145,9 +138,7 @@ impl Model {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        let shapes = shape::shapes(&spec);
         Ok(Self {
-            shapes,
             spec,
             enums,
             objects,
@@ -277,7 +268,6 @@ fn operation_def(
         response_examples: response_examples(spec, op),
         request_example,
         authenticated: authenticated(spec, op),
-        responses: shape::responses(spec, op),
     })
 }
 

@@ -2,8 +2,8 @@
 //! schema's properties (with `required`, `nullable` and `x-aliases`), enum
 //! values and element types, and every operation's documented answers.
 //!
-//! Read from the hoisted spec (see [`crate::model`]), where every enum and
-//! every object with properties has a name. The wrapper checks a live answer
+//! Read from the hoisted spec ([`Model::spec`](crate::Model::spec)), where
+//! every enum and every object with properties has a name. The wrapper checks a live answer
 //! against these facts; nothing of them is kept by hand.
 
 use serde_json::Value;
@@ -199,9 +199,14 @@ fn strings(value: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The documented answers of `op`.
-pub(crate) fn responses(spec: &Value, op: &Value) -> Vec<ResponseDef> {
-    let Some(Value::Object(responses)) = op.get("responses") else {
+/// The documented answers of the operation at `path` and `method` (as in
+/// [`crate::model::OperationDef`]) of the hoisted spec.
+pub fn responses(spec: &Value, path: &str, method: &str) -> Vec<ResponseDef> {
+    let op = spec
+        .get("paths")
+        .and_then(|paths| paths.get(path))
+        .and_then(|item| item.get(method.to_ascii_lowercase()));
+    let Some(Value::Object(responses)) = op.and_then(|op| op.get("responses")) else {
         return Vec::new();
     };
     responses

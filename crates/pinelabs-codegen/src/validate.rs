@@ -35,6 +35,16 @@ impl SpecSchemas {
         }
     }
 
+    /// The schemas of `spec` read strictly, as `pinelabs spec-check` and
+    /// the client's drift check read answers: an object with `properties`
+    /// and no `additionalProperties` forbids other keys, and a property's
+    /// `x-aliases` are accepted spellings of it.
+    pub fn strict(spec: &Value) -> Self {
+        let mut schemas = Self::new(spec);
+        forbid_extra(&mut schemas.components);
+        schemas
+    }
+
     /// The spec this was made from.
     pub fn spec(&self) -> &Value {
         &self.spec
@@ -116,6 +126,33 @@ impl SpecSchemas {
             }
         }
         value
+    }
+}
+
+/// `additionalProperties: false` on every object with properties that sets
+/// none, and each `x-aliases` spelling as a property of its own.
+fn forbid_extra(value: &mut Value) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(forbid_extra),
+        Value::Object(map) => {
+            map.values_mut().for_each(forbid_extra);
+            if let Some(Value::Object(props)) = map.get_mut("properties") {
+                let aliases: Vec<(String, Value)> = props
+                    .values()
+                    .flat_map(|p| {
+                        let names = p.get("x-aliases").and_then(Value::as_array).cloned();
+                        names
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|n| n.as_str().map(|n| (n.to_owned(), p.clone())))
+                    })
+                    .collect();
+                props.extend(aliases);
+                map.entry("additionalProperties")
+                    .or_insert(Value::Bool(false));
+            }
+        }
+        _ => {}
     }
 }
 

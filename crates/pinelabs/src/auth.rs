@@ -36,6 +36,7 @@ use tokio::time::Instant;
 
 use crate::{
     error::{Error, Result, TransportCause, transport_message},
+    monitor::Monitor,
     retry::{exponential, jitter},
     telemetry, wire,
 };
@@ -269,10 +270,13 @@ impl Credentials {
         }
     }
 
+    /// The provider; a client-credentials one reports the token answers'
+    /// drift to `monitor`.
     pub(crate) fn into_provider(
         self,
         http: reqwest::Client,
         base_url: &str,
+        monitor: Arc<Monitor>,
     ) -> Arc<dyn TokenProvider> {
         match self {
             Credentials::AccessToken(secret) => {
@@ -281,12 +285,15 @@ impl Credentials {
             Credentials::ClientCredentials {
                 client_id,
                 client_secret,
-            } => Arc::new(ClientCredentials::new(
-                http,
-                format!("{base_url}{TOKEN_PATH}"),
-                client_id,
-                client_secret,
-            )),
+            } => Arc::new(
+                ClientCredentials::new(
+                    http,
+                    format!("{base_url}{TOKEN_PATH}"),
+                    client_id,
+                    client_secret,
+                )
+                .watched_by(monitor),
+            ),
             Credentials::Provider(provider) => provider,
         }
     }
@@ -340,6 +347,8 @@ struct State {
     client_secret: SecretString,
     cached: RwLock<Option<AccessToken>>,
     failure: Mutex<Option<Failure>>,
+    /// The client's drift monitor, which checks the token answers too.
+    monitor: Option<Arc<Monitor>>,
 }
 
 /// A failed fetch as an error: [`Error::Auth`] when the endpoint rejected
@@ -496,6 +505,22 @@ impl TokenFields {
 struct Exchange {
     url: reqwest::Url,
     status: Mutex<Option<u16>>,
+    /// The answer's body, kept for the drift monitor when there is one.
+    body: Option<Mutex<Option<bytes::Bytes>>>,
+}
+
+impl Exchange {
+    /// Hands the token answer to the drift monitor (its body never leaves
+    /// the check: only the finding's kind and path do).
+    fn inspect(&self, monitor: &Monitor, status: u16, notes: u32, failed: bool) {
+        let body = self
+            .body
+            .as_ref()
+            .and_then(|slot| slot.lock().unwrap_or_else(|e| e.into_inner()).take());
+        if let Some(body) = body {
+            monitor.inspect(TOKEN_OPERATION, status, &body, notes, failed);
+        }
+    }
 }
 
 impl Middleware for Exchange {
@@ -518,7 +543,13 @@ impl Middleware for Exchange {
             let response = client.execute(request).await?;
             *self.status.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some(response.status().as_u16());
-            Ok(wire::cap_body(response, TOKEN_ANSWER_MAX_BYTES))
+            let response = wire::cap_body(response, TOKEN_ANSWER_MAX_BYTES);
+            let Some(slot) = &self.body else {
+                return Ok(response);
+            };
+            let (response, body) = wire::buffered(response).await?;
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(body);
+            Ok(response)
         })
     }
 }
@@ -539,11 +570,21 @@ impl ClientCredentials {
             client_secret,
             cached: RwLock::new(None),
             failure: Mutex::new(None),
+            monitor: None,
         };
         Self {
             state: Arc::new(state),
             flight: Mutex::new(None),
         }
+    }
+
+    /// The same provider, its answers checked by `monitor` (a client's).
+    fn watched_by(mut self, monitor: Arc<Monitor>) -> Self {
+        // Not shared yet: the state was made by `new` just before.
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.monitor = Some(monitor);
+        }
+        self
     }
 
     /// The fetch in flight, joined, or a new one; `None` when none is in
@@ -623,9 +664,11 @@ impl State {
     async fn fetch(&self) -> Result<AccessToken> {
         let url = reqwest::Url::parse(&self.token_url)
             .map_err(|e| token_failure(format!("the token URL is not a URL ({e})"), None, None))?;
+        let watched = self.monitor.as_ref().filter(|m| m.is_on());
         let exchange = Arc::new(Exchange {
             url,
             status: Mutex::new(None),
+            body: watched.map(|_| Mutex::new(None)),
         });
         let base = self.token_url.strip_suffix(TOKEN_PATH);
         let api = pinelabs_api::Client::new_with_client(
@@ -639,9 +682,12 @@ impl State {
             .grant_type(GrantType::ClientCredentials);
         // Watched: notes made decoding the token answer are not the notes
         // of the call that happened to poll this fetch.
-        let (sent, _notes) =
+        let (sent, notes) =
             pinelabs_api::drift::watch(api.generate_token().body(body).send()).await;
         let status = *exchange.status.lock().unwrap_or_else(|e| e.into_inner());
+        if let (Some(monitor), Some(status)) = (watched, status) {
+            exchange.inspect(monitor, status, notes, sent.is_err());
+        }
         let secret = self.client_secret.expose_secret();
         match sent {
             Ok(answer) => TokenFields::of(answer.into_inner())
@@ -660,6 +706,11 @@ async fn failed(
 ) -> Error {
     use pinelabs_api::Error as E;
     let reason = match (error, status) {
+        // Read by the exchange itself when the drift monitor keeps the body,
+        // else by the generated code.
+        (E::CommunicationError(e) | E::ResponseBodyError(e), _) if wire::is_body_limit(&e) => {
+            format!("the token answer is larger than {TOKEN_ANSWER_MAX_BYTES} bytes")
+        }
         (E::CommunicationError(e), _) => {
             let cause = TransportCause::of(&e);
             let reason = transport_message(cause, &e);
@@ -677,9 +728,6 @@ async fn failed(
         }
         (E::InvalidResponsePayload(_, e), _) => {
             format!("the token answer has no usable access_token ({e})")
-        }
-        (E::ResponseBodyError(e), _) if wire::is_body_limit(&e) => {
-            format!("the token answer is larger than {TOKEN_ANSWER_MAX_BYTES} bytes")
         }
         (other, _) => format!("the token answer could not be read ({other})"),
     };

@@ -406,8 +406,9 @@ impl ClientBuilder {
         let user_agent = HeaderValue::try_from(user_agent)
             .map_err(|_| Error::invalid("user_agent", "must be a valid header value"))?;
         let http = self.http_client_for(&base_url)?;
+        let monitor = Arc::new(Monitor::new(self.drift_detection));
         let transport = Arc::new(Transport {
-            auth: credentials.into_provider(http.clone(), &base_url),
+            auth: credentials.into_provider(http.clone(), &base_url, monitor.clone()),
             policy: self.retry,
             timeouts: self.timeouts,
             user_agent,
@@ -418,7 +419,7 @@ impl ClientBuilder {
             budget: (!self.no_retry_budget)
                 .then(|| Bucket::new(self.retry_budget.unwrap_or_default())),
             server: telemetry::Server::of(&base_url),
-            monitor: Monitor::new(self.drift_detection),
+            monitor,
         });
         telemetry::describe();
         let api =

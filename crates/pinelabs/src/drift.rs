@@ -425,8 +425,9 @@ impl Finding {
         }
     }
 
-    /// The spec edit this finding implies: YAML to paste (merging keys that
-    /// exist) under [`spec_location`](Self::spec_location), then
+    /// The spec edit this finding implies: YAML to paste under
+    /// [`spec_location`](Self::spec_location) (a key that is already there,
+    /// such as `enum` or `required`, is replaced, as its comment says), then
     /// `cargo xtask codegen`.
     pub fn spec_edit(&self) -> String {
         match self.kind {
@@ -479,7 +480,7 @@ impl Finding {
             .chain([&value])
             .map(|v| format!("  - {}\n", yaml_scalar(v)))
             .collect();
-        format!("enum:\n{lines}")
+        format!("# Replaces the `enum` list.\nenum:\n{lines}")
     }
 
     fn not_required(&self) -> String {

@@ -31,7 +31,12 @@
 //!   `http.request.resend_count` on retries, ...). Never an id, a secret or a
 //!   body: paths appear as their template;
 //! * **metrics** ([`telemetry`]): `http.client.request.duration` per
-//!   attempt, retry and token-fetch counters, through the `metrics` facade.
+//!   attempt, retry and token-fetch counters, through the `metrics` facade;
+//! * **spec drift** ([`drift`], on by default): answers that depart from the
+//!   hand-written spec (a new field or enum value, a missing field, an
+//!   undocumented status) are counted, logged once and listed by
+//!   [`Client::spec_drift`]; `pinelabs spec-check` prints the spec edit each
+//!   one implies (README: "When the live API changes").
 //!
 //! # Example
 //!
@@ -138,7 +143,8 @@
 //! call                                   one call: its options, its future, its metadata
 //! map                                    generated errors -> Error, with the call's context
 //! transport                              the middleware: retry loop, auth headers, spans
-//! auth monitor                           tokens; the drift monitor
+//! auth                                   tokens: static, client credentials, providers
+//! monitor                                the drift monitor: which answers to check, what is said
 //! config decode telemetry tls validate   settings, decoding, metrics and spans, inputs
 //! error                                  the one error type and its names
 //! budget drift ext retry wire            pure: retry budget, spec drift, extension traits, retry rules, wire facts

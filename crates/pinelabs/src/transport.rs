@@ -197,8 +197,9 @@ pub(crate) struct Transport {
     pub budget: Option<Bucket>,
     /// The server, as metric labels.
     pub server: telemetry::Server,
-    /// The drift monitor, which checks answers against the spec.
-    pub monitor: Monitor,
+    /// The drift monitor, which checks answers against the spec (shared
+    /// with the token provider).
+    pub monitor: Arc<Monitor>,
 }
 
 /// What one attempt ended with, for the decision that follows.
@@ -608,7 +609,7 @@ mod tests {
             max_response_bytes: crate::config::DEFAULT_MAX_RESPONSE_BYTES,
             budget: None,
             server: telemetry::Server::of("http://127.0.0.1"),
-            monitor: Monitor::default(),
+            monitor: Arc::default(),
         };
         assert_eq!(
             transport.retry_rule("delete_customer_token", &Method::POST),

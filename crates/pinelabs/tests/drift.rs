@@ -213,3 +213,55 @@ async fn a_decode_error_still_comes_back_when_drift_breaks_decoding() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The token endpoint is an operation of the spec too: its answers are
+/// checked (always in full: `access_token` is optional but not nullable, so
+/// a `null` would decode as `None` without a note).
+#[tokio::test]
+async fn token_answers_are_checked_too() {
+    use wiremock::matchers::path;
+    let server = MockServer::start().await;
+    Mock::given(path("/api/auth/v1/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"access_token": "issued-9b1f", "expires_in": 3600, "token_type": "Bearer"}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            pinelabs_api::spec::response_example("list_customer_tokens", 200).unwrap(),
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .client_credentials("id", "secret-3c1d")
+        .build()
+        .expect("config");
+    client.list_tokens(SEED_CUSTOMER_ID).await.expect("list");
+    let seen: Vec<_> = client
+        .spec_drift()
+        .into_iter()
+        .map(|r| r.finding.to_string())
+        .collect();
+    assert_eq!(seen, ["generate_token: unknown field token_type"]);
+}
+
+#[test]
+fn a_null_the_types_would_hide_is_found() {
+    let body = br#"{"access_token": null, "expires_in": 3600}"#;
+    assert!(drift::needs_check("generate_token", 200, 0, false));
+    let findings = drift::check("generate_token", 200, body);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].kind, DriftKind::NullField);
+    assert_eq!(findings[0].path, "access_token");
+    assert_eq!(
+        findings[0].spec_location(),
+        "components/schemas/TokenResponse/properties/access_token"
+    );
+    assert_eq!(findings[0].spec_edit(), "nullable: true\n");
+    // The list's answer has no such property: a clean decode is enough.
+    assert!(!drift::needs_check("list_customer_tokens", 200, 0, false));
+}
