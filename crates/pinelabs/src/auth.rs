@@ -517,8 +517,8 @@ impl Exchange {
             .body
             .as_ref()
             .and_then(|slot| slot.lock().unwrap_or_else(|e| e.into_inner()).take());
-        if let Some(body) = body {
-            monitor.inspect(TOKEN_OPERATION, status, &body, notes, failed);
+        if let (Some(body), Some(op)) = (body, pinelabs_api::spec::operation(TOKEN_OPERATION)) {
+            monitor.inspect(op, status, &body, notes, failed);
         }
     }
 }

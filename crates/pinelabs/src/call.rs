@@ -337,8 +337,8 @@ fn inspect<T>(
     result: &std::result::Result<T, ApiError>,
 ) {
     let mut seen = call.outcome();
-    let (Some(operation_id), Some(status), Some(body)) =
-        (seen.operation_id, seen.status, seen.body.take())
+    let (Some(operation), Some(status), Some(body)) =
+        (seen.operation, seen.status, seen.body.take())
     else {
         return;
     };
@@ -347,7 +347,7 @@ fn inspect<T>(
         result,
         Err(ApiError::InvalidResponsePayload(..) | ApiError::UnexpectedResponse(_))
     );
-    monitor.inspect(operation_id, status, &body, notes, failed);
+    monitor.inspect(operation, status, &body, notes, failed);
 }
 
 impl<T> Response<T> {

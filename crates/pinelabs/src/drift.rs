@@ -157,12 +157,17 @@ pub fn check(operation_id: &str, status: u16, body: &[u8]) -> Vec<Finding> {
 /// spec says cannot be null decodes as `None` without a note). Otherwise
 /// the decode itself has shown that nothing drifted.
 pub fn needs_check(operation_id: &str, status: u16, notes: u32, failed: bool) -> bool {
+    match spec::operation(operation_id) {
+        Some(op) => needs_check_of(op, status, notes, failed),
+        None => notes > 0 || failed,
+    }
+}
+
+/// [`needs_check`] for an operation already looked up.
+pub fn needs_check_of(op: &spec::Operation, status: u16, notes: u32, failed: bool) -> bool {
     if notes > 0 || failed {
         return true;
     }
-    let Some(op) = spec::operation(operation_id) else {
-        return false;
-    };
     match op.response(status) {
         None => true,
         Some(answer) => hiding().contains(&(op.operation_id, answer.status)),

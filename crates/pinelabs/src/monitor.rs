@@ -27,6 +27,8 @@ use std::{
     time::SystemTime,
 };
 
+use pinelabs_api::spec;
+
 use crate::{
     drift::{self, Finding},
     telemetry,
@@ -86,7 +88,7 @@ impl Monitor {
     /// and whether the generated client failed to decode it.
     pub(crate) fn inspect(
         &self,
-        operation_id: &str,
+        operation: &spec::Operation,
         status: u16,
         body: &[u8],
         notes: u32,
@@ -95,10 +97,10 @@ impl Monitor {
         let needed = match self.mode {
             DriftDetection::Off => false,
             DriftDetection::EveryAnswer => true,
-            DriftDetection::OnSurprise => drift::needs_check(operation_id, status, notes, failed),
+            DriftDetection::OnSurprise => drift::needs_check_of(operation, status, notes, failed),
         };
         if needed {
-            self.record(drift::check(operation_id, status, body));
+            self.record(drift::check(operation.operation_id, status, body));
         }
     }
 

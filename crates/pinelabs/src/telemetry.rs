@@ -217,8 +217,8 @@ pub(crate) struct Route {
 }
 
 impl Route {
-    pub(crate) fn of(operation_id: &str) -> Self {
-        spec::operation(operation_id).map_or(Route::default(), |op| Route {
+    pub(crate) fn of(operation: Option<&spec::Operation>) -> Self {
+        operation.map_or(Route::default(), |op| Route {
             method: op.method,
             template: op.path,
         })
@@ -228,7 +228,7 @@ impl Route {
 /// The span of one call, exported under its operationId. The field values
 /// are only computed when a subscriber wants the span.
 pub(crate) fn call_span(operation_id: &str, request_id: Option<&str>) -> Span {
-    let route = || Route::of(operation_id);
+    let route = || Route::of(spec::operation(operation_id));
     tracing::info_span!(
         "pinelabs.call",
         otel.name = operation_id,

@@ -80,8 +80,8 @@ pub(crate) struct Outcome {
     pub budget_exhausted: bool,
     /// The final answer's body, kept for the drift monitor (when it is on).
     pub body: Option<Bytes>,
-    /// The operation the call ran.
-    pub operation_id: Option<&'static str>,
+    /// The operation the call runs, looked up once (in `prepare`).
+    pub operation: Option<&'static spec::Operation>,
 }
 
 /// What one call may do: the client's settings, narrowed by its options.
@@ -210,6 +210,13 @@ enum Next {
 }
 
 impl Transport {
+    /// The call's operation: found by `prepare`, or looked up (a hook
+    /// called outside `Client::call` has a state of its own).
+    fn operation(call: &CallState, operation_id: &str) -> Option<&'static spec::Operation> {
+        let found = call.outcome().operation;
+        found.or_else(|| spec::operation(operation_id))
+    }
+
     fn retry_rule(&self, operation_id: &str, method: &Method) -> Retry {
         match self.idempotency.get(operation_id) {
             Some(true) => Retry::Idempotent,
@@ -256,16 +263,21 @@ impl Transport {
     /// caller set them.
     fn identify(&self, call: &CallState, request: &mut reqwest::Request) {
         let headers = request.headers_mut();
+        // Room for these and `Authorization` at once, instead of growing.
+        headers.reserve(4 + call.limits.headers.len());
         headers.insert(USER_AGENT, self.user_agent.clone());
         for (name, value) in &call.limits.headers {
             headers.append(name, value.clone());
         }
         if let Some(id) = &call.limits.request_id {
             headers.insert(REQUEST_ID.clone(), id.clone());
-        } else if !headers.contains_key(&REQUEST_ID)
-            && let Ok(id) = HeaderValue::try_from(uuid::Uuid::new_v4().to_string())
-        {
-            headers.insert(REQUEST_ID.clone(), id);
+        } else if !headers.contains_key(&REQUEST_ID) {
+            // Encoded on the stack: no `String` per call.
+            let mut buffer = uuid::Uuid::encode_buffer();
+            let id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
+            if let Ok(id) = HeaderValue::from_str(id) {
+                headers.insert(REQUEST_ID.clone(), id);
+            }
         }
         if !headers.contains_key(&REQUEST_TIMESTAMP)
             && let Some(now) = wire::timestamp(chrono::Utc::now())
@@ -445,7 +457,7 @@ impl Transport {
     ) -> reqwest::Result<reqwest::Response> {
         let rule = self.retry_rule(operation_id, request.method());
         let mut state = LoopState {
-            route: Route::of(operation_id),
+            route: Route::of(Self::operation(call, operation_id)),
             ..LoopState::default()
         };
         let mut resend_count = 0;
@@ -541,7 +553,9 @@ impl Middleware for Transport {
             self.identify(&call, request);
             // The spec says which operations carry no bearer token (the
             // token endpoint's `security: []`).
-            if spec::operation(operation_id).is_some_and(|op| !op.authenticated) {
+            let op = spec::operation(operation_id);
+            call.outcome().operation = op;
+            if op.is_some_and(|op| !op.authenticated) {
                 return Ok(());
             }
             match self.token(&call).await {
@@ -585,8 +599,9 @@ impl Middleware for Transport {
             // The body is read here, once, and handed on: the monitor
             // checks it after the generated code decodes it, if it must.
             let (response, body) = wire::buffered(response).await?;
+            let op = Self::operation(&call, operation_id);
             let mut seen = call.outcome();
-            (seen.operation_id, seen.body) = (Some(operation_id), Some(body));
+            (seen.operation, seen.body) = (op, Some(body));
             Ok(response)
         })
     }

@@ -69,23 +69,40 @@ pub(crate) fn cap_body(response: reqwest::Response, limit: usize) -> reqwest::Re
     reqwest::Response::from(http::Response::from_parts(parts, limited))
 }
 
-/// `response` read to the end: the same response with its body in memory,
-/// and that body.
+/// `response` read to the end: the same response (status, headers, URL;
+/// not the HTTP version, which nothing reads) with its body in memory, and
+/// that body.
 pub(crate) async fn buffered(
     mut response: reqwest::Response,
 ) -> reqwest::Result<(reqwest::Response, bytes::Bytes)> {
     use reqwest::ResponseBuilderExt;
-    let headers = std::mem::take(response.headers_mut());
+    // Chunk by chunk: a body in one chunk (the usual JSON answer) is kept
+    // as it is, without collecting it into a list first.
+    let mut first = bytes::Bytes::new();
+    let mut rest = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        if first.is_empty() {
+            first = chunk;
+        } else {
+            if rest.is_empty() {
+                rest.extend_from_slice(&first);
+            }
+            rest.extend_from_slice(&chunk);
+        }
+    }
+    let body = if rest.is_empty() {
+        first
+    } else {
+        rest.freeze()
+    };
     let mut rebuilt = http::Response::builder()
         .status(response.status())
-        .version(response.version())
         .url(response.url().clone());
     if let Some(slot) = rebuilt.headers_mut() {
-        *slot = headers;
+        *slot = std::mem::take(response.headers_mut());
     }
-    let body = response.bytes().await?;
-    // A status and a version taken from a response are always valid, so
-    // the fallback (the body alone) is never taken.
+    // A status taken from a response is always valid, so the fallback (the
+    // body alone) is never taken.
     let rebuilt = rebuilt
         .body(reqwest::Body::from(body.clone()))
         .unwrap_or_else(|_| http::Response::new(reqwest::Body::from(body.clone())));
