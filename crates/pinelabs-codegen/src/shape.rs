@@ -224,3 +224,91 @@ pub fn responses(spec: &Value, path: &str, method: &str) -> Vec<ResponseDef> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn shapes_read_required_nullable_aliases_and_element_types() {
+        let spec = json!({
+            "paths": {"/x": {"get": {"responses": {
+                "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                "404": {"$ref": "#/components/responses/Missing"},
+                "default": {"description": "no body"}
+            }}}},
+            "components": {
+                "responses": {"Missing": {"content": {"application/json": {"schema": {"type": "string"}}}}},
+                "schemas": {
+                    "Thing": {"type": "object", "required": ["id"], "properties": {
+                        "id": {"type": "string", "x-aliases": ["thing-id"]},
+                        "kind": {"$ref": "#/components/schemas/Kind"},
+                        "inner": {"type": "object", "allOf": [{"$ref": "#/components/schemas/Inner"}], "nullable": true},
+                        "tags": {"type": "array", "items": {"type": "integer"}},
+                        "bag": {"type": "object", "additionalProperties": true}
+                    }},
+                    "Kind": {"type": "string", "enum": ["A", "B"], "nullable": true},
+                    "Inner": {"type": "object", "properties": {"n": {"type": "number"}}, "additionalProperties": {"type": "string"}}
+                }
+            }
+        });
+        let shapes = shapes(&spec);
+        let names: Vec<_> = shapes.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Inner", "Kind", "Thing"]);
+        assert_eq!(
+            shapes[0].body,
+            ShapeBody::Object {
+                properties: vec![PropertyDef {
+                    name: "n".into(),
+                    ty: TypeDef::Number,
+                    required: false,
+                    nullable: false,
+                    aliases: vec![],
+                }],
+                additional: Some(TypeDef::String),
+            }
+        );
+        assert_eq!(
+            shapes[1].body,
+            ShapeBody::Enum(vec!["A".into(), "B".into()])
+        );
+        let ShapeBody::Object {
+            properties,
+            additional,
+        } = &shapes[2].body
+        else {
+            panic!("{:?}", shapes[2]);
+        };
+        assert_eq!(*additional, None);
+        let by_name = |n: &str| properties.iter().find(|p| p.name == n).expect("property");
+        assert!(by_name("id").required && !by_name("id").nullable);
+        assert_eq!(by_name("id").aliases, ["thing-id"]);
+        assert!(by_name("kind").nullable, "nullable through its $ref");
+        assert_eq!(by_name("inner").ty, TypeDef::Named("Inner".into()));
+        assert!(by_name("inner").nullable);
+        assert_eq!(
+            by_name("tags").ty,
+            TypeDef::Array(Box::new(TypeDef::Integer))
+        );
+        assert_eq!(by_name("bag").ty, TypeDef::Map(Box::new(TypeDef::Any)));
+        let answers = responses(&spec, "/x", "GET");
+        assert_eq!(
+            answers,
+            [
+                ResponseDef {
+                    status: Some(200),
+                    json: Some(TypeDef::Named("Thing".into()))
+                },
+                ResponseDef {
+                    status: Some(404),
+                    json: Some(TypeDef::String)
+                },
+                ResponseDef {
+                    status: None,
+                    json: None
+                },
+            ]
+        );
+    }
+}

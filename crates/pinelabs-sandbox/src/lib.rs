@@ -18,6 +18,13 @@
 //!   missing or over-long reference, or more than 10 metadata pairs give
 //!   `400 INVALID_REQUEST`.
 //!
+//! **Drift on purpose.** [`Sandbox::set_drift`] (or `pinelabs sandbox
+//! --drift KIND`) makes the successful answers depart from the spec in a
+//! chosen [`Drift`] way (an extra field, an unknown enum value, a required
+//! field missing, an undocumented status, ...), so that a service can prove
+//! its drift detection end to end. Without it the answers match the spec
+//! exactly.
+//!
 //! **Replay semantics (the sandbox's choice; Pine Labs does not document
 //! it):** a `merchant_unique_reference` identifies one delete operation.
 //! Sending a delete with a reference already used returns the first answer

@@ -229,3 +229,44 @@ fn the_path_points_at_the_broken_field() {
         other => panic!("{other:?}"),
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The drift monitor's cheap path misses nothing: whenever the full
+    /// check finds drift in a mutated answer, decoding it noted a surprise
+    /// or failed, so the client would have run the full check.
+    #[test]
+    fn drift_is_never_missed_by_the_cheap_path(mutations in prop::collection::vec(mutation(), 1..5)) {
+        for (operation_id, fixture) in [("list_customer_tokens", list_200()), ("delete_customer_token", delete_200())] {
+            let mut doc: Value = serde_json::from_str(fixture).expect("fixture");
+            for m in &mutations {
+                apply(&mut doc, m);
+            }
+            let bytes = serde_json::to_vec(&doc).expect("serialises");
+            let outer = pinelabs_api::drift::take();
+            let failed = if operation_id == "list_customer_tokens" {
+                serde_json::from_slice::<CustomerTokens>(&bytes).is_err()
+            } else {
+                serde_json::from_slice::<pinelabs::types::DeletedToken>(&bytes).is_err()
+            };
+            let notes = pinelabs_api::drift::take();
+            pinelabs_api::drift::restore(outer);
+            let findings = pinelabs::drift::check(operation_id, 200, &bytes);
+            if !findings.is_empty() {
+                prop_assert!(
+                    pinelabs::drift::needs_check(operation_id, 200, notes, failed),
+                    "missed {findings:?} in {doc}"
+                );
+            }
+        }
+    }
+
+    /// The full check never panics, whatever the bytes.
+    #[test]
+    fn the_drift_check_takes_any_bytes(noise in prop::collection::vec(any::<u8>(), 0..256), status in 100u16..600) {
+        for operation_id in ["list_customer_tokens", "delete_customer_token", "generate_token", "nope"] {
+            let _ = pinelabs::drift::check(operation_id, status, &noise);
+        }
+    }
+}
