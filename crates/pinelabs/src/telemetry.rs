@@ -105,7 +105,34 @@ fn shared(s: &Arc<str>) -> SharedString {
 fn error_label(error: ErrorType) -> SharedString {
     match error {
         ErrorType::Named(name) => SharedString::const_str(name),
-        ErrorType::Status(status) => SharedString::from_owned(status.as_str().to_owned()),
+        ErrorType::Status(status) => status_label(status.as_u16()),
+    }
+}
+
+/// Every three-digit status as text, built at compile time: a status label
+/// costs no allocation (and no formatting) per call.
+static STATUS_TEXT: [[u8; 3]; 1000] = {
+    let mut table = [[0u8; 3]; 1000];
+    let mut i = 0;
+    while i < 1000 {
+        table[i] = [
+            b'0' + (i / 100) as u8,
+            b'0' + (i / 10 % 10) as u8,
+            b'0' + (i % 10) as u8,
+        ];
+        i += 1;
+    }
+    table
+};
+
+/// `status` as a label value, e.g. `200`.
+fn status_label(status: u16) -> SharedString {
+    match STATUS_TEXT
+        .get(usize::from(status))
+        .map(|t| std::str::from_utf8(t))
+    {
+        Some(Ok(text)) => SharedString::const_str(text),
+        _ => SharedString::from_owned(status.to_string()),
     }
 }
 
@@ -126,8 +153,10 @@ pub(crate) fn attempt(
         Label::new("server.port", shared(&server.port)),
     ]);
     if let Some(status) = status {
-        let status = SharedString::from_owned(status.to_string());
-        labels.push(Label::new("http.response.status_code", status));
+        labels.push(Label::new(
+            "http.response.status_code",
+            status_label(status),
+        ));
     }
     if let Some(error) = error {
         labels.push(Label::new("error.type", error_label(error)));

@@ -26,7 +26,14 @@ use crate::error::{Error, Result};
 /// which every URL parser removes) and anything containing `\` (which URL
 /// parsers read as `/`).
 pub fn id(field: &'static str, value: &str) -> Result<ResourceId> {
-    if let Some(c) = value.chars().find(|c| c.is_control() || *c == '\\') {
+    // Ids are ASCII: a byte scan, and the char scan only for other text.
+    let forbidden_char = |c: char| c.is_control() || c == '\\';
+    let found = if value.is_ascii() {
+        value.bytes().map(char::from).find(|c| forbidden_char(*c))
+    } else {
+        value.chars().find(|c| forbidden_char(*c))
+    };
+    if let Some(c) = found {
         return Err(forbidden(field, c));
     }
     if value == "." || value == ".." {
