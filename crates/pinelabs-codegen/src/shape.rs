@@ -230,9 +230,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn shapes_read_required_nullable_aliases_and_element_types() {
-        let spec = json!({
+    fn spec() -> Value {
+        json!({
             "paths": {"/x": {"get": {"responses": {
                 "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
                 "404": {"$ref": "#/components/responses/Missing"},
@@ -252,27 +251,36 @@ mod tests {
                     "Inner": {"type": "object", "properties": {"n": {"type": "number"}}, "additionalProperties": {"type": "string"}}
                 }
             }
-        });
-        let shapes = shapes(&spec);
+        })
+    }
+
+    #[test]
+    fn enums_and_objects_with_their_other_keys() {
+        let shapes = shapes(&spec());
         let names: Vec<_> = shapes.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["Inner", "Kind", "Thing"]);
-        assert_eq!(
-            shapes[0].body,
-            ShapeBody::Object {
-                properties: vec![PropertyDef {
-                    name: "n".into(),
-                    ty: TypeDef::Number,
-                    required: false,
-                    nullable: false,
-                    aliases: vec![],
-                }],
-                additional: Some(TypeDef::String),
-            }
-        );
+        let n = PropertyDef {
+            name: "n".into(),
+            ty: TypeDef::Number,
+            required: false,
+            nullable: false,
+            aliases: vec![],
+        };
+        let additional = Some(TypeDef::String);
+        let inner = ShapeBody::Object {
+            properties: vec![n],
+            additional,
+        };
+        assert_eq!(shapes[0].body, inner);
         assert_eq!(
             shapes[1].body,
             ShapeBody::Enum(vec!["A".into(), "B".into()])
         );
+    }
+
+    #[test]
+    fn properties_are_required_nullable_aliased_and_typed() {
+        let shapes = shapes(&spec());
         let ShapeBody::Object {
             properties,
             additional,
@@ -292,22 +300,17 @@ mod tests {
             TypeDef::Array(Box::new(TypeDef::Integer))
         );
         assert_eq!(by_name("bag").ty, TypeDef::Map(Box::new(TypeDef::Any)));
-        let answers = responses(&spec, "/x", "GET");
+    }
+
+    #[test]
+    fn answers_by_status_with_their_json_type() {
+        let answer = |status, json| ResponseDef { status, json };
         assert_eq!(
-            answers,
+            responses(&spec(), "/x", "GET"),
             [
-                ResponseDef {
-                    status: Some(200),
-                    json: Some(TypeDef::Named("Thing".into()))
-                },
-                ResponseDef {
-                    status: Some(404),
-                    json: Some(TypeDef::String)
-                },
-                ResponseDef {
-                    status: None,
-                    json: None
-                },
+                answer(Some(200), Some(TypeDef::Named("Thing".into()))),
+                answer(Some(404), Some(TypeDef::String)),
+                answer(None, None),
             ]
         );
     }
