@@ -56,7 +56,7 @@ pub async fn call_all(client: &Client, customer_ids: &[String]) -> Result<usize,
 
 /// The findings as text: each with its count and its spec edit.
 pub fn text(base_url: &str, answers: usize, reports: &[DriftReport]) -> String {
-    let version = pinelabs_api_version();
+    let version = pinelabs::spec::API_VERSION;
     let mut out = format!(
         "spec-check: {answers} answers of {} from {base_url} checked against the spec (version {version})\n",
         CALLED.join(", ")
@@ -108,16 +108,12 @@ pub fn json(base_url: &str, answers: usize, reports: &[DriftReport]) -> String {
         .collect();
     let out = json!({
         "base_url": base_url,
-        "spec_version": pinelabs_api_version(),
+        "spec_version": pinelabs::spec::API_VERSION,
         "answers": answers,
         "drift": !findings.is_empty(),
         "findings": findings,
     });
     serde_json::to_string_pretty(&out).unwrap_or_default()
-}
-
-fn pinelabs_api_version() -> &'static str {
-    pinelabs::spec::API_VERSION
 }
 
 #[cfg(test)]

@@ -2,6 +2,9 @@
 //! from the spec in each way, and the client's monitor reports each one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::sandbox_client;
 use pinelabs::{
     Client, DeleteToken, DriftDetection, Error,
     drift::{self, DriftKind},
@@ -9,21 +12,12 @@ use pinelabs::{
 use pinelabs_sandbox::{Drift, SEED_CUSTOMER_ID, SEED_TOKEN_ID, Sandbox};
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
 
-async fn client_for(sandbox: &Sandbox, detection: DriftDetection) -> Client {
-    Client::builder()
-        .base_url(sandbox.base_url())
-        .access_token(sandbox.access_token())
-        .drift_detection(detection)
-        .build()
-        .expect("config")
-}
-
 /// What the client reports after one list (and, with `delete`, one delete)
 /// against a sandbox drifting in `drift`: (kind, path, value) of each finding.
 async fn seen_with(drift: Drift, delete: bool) -> Vec<(DriftKind, String, Option<String>)> {
     let sandbox = Sandbox::start().await.expect("sandbox");
     sandbox.set_drift(&[drift]);
-    let client = client_for(&sandbox, DriftDetection::OnSurprise).await;
+    let client = sandbox_client(&sandbox, DriftDetection::OnSurprise);
     let _ = client.list_tokens(SEED_CUSTOMER_ID).await;
     if delete {
         let body = DeleteToken::new("drift-ref-1");
@@ -101,7 +95,7 @@ async fn a_body_that_is_not_json_is_reported() {
 async fn an_undocumented_status_is_reported() {
     let sandbox = Sandbox::start().await.expect("sandbox");
     sandbox.set_drift(&[Drift::UndocumentedStatus]);
-    let client = client_for(&sandbox, DriftDetection::OnSurprise).await;
+    let client = sandbox_client(&sandbox, DriftDetection::OnSurprise);
     let error = client.list_tokens(SEED_CUSTOMER_ID).await.unwrap_err();
     assert_eq!(error.status(), Some(409));
     let seen = client.spec_drift();
@@ -119,7 +113,7 @@ async fn an_undocumented_status_is_reported() {
 async fn drift_that_decodes_still_returns_the_value() {
     let sandbox = Sandbox::start().await.expect("sandbox");
     sandbox.set_drift(&[Drift::ExtraField, Drift::UnknownEnumValue]);
-    let client = client_for(&sandbox, DriftDetection::OnSurprise).await;
+    let client = sandbox_client(&sandbox, DriftDetection::OnSurprise);
     let tokens = client.list_tokens(SEED_CUSTOMER_ID).await.expect("decodes");
     assert!(
         tokens.tokens[0]
@@ -134,7 +128,7 @@ async fn drift_that_decodes_still_returns_the_value() {
 async fn the_switch_turns_detection_off() {
     let sandbox = Sandbox::start().await.expect("sandbox");
     sandbox.set_drift(&[Drift::ExtraField, Drift::UnknownEnumValue]);
-    let client = client_for(&sandbox, DriftDetection::Off).await;
+    let client = sandbox_client(&sandbox, DriftDetection::Off);
     client.list_tokens(SEED_CUSTOMER_ID).await.expect("decodes");
     assert!(client.spec_drift().is_empty());
 }
@@ -157,7 +151,7 @@ fn the_specs_own_examples_produce_no_finding() {
 #[tokio::test]
 async fn the_sandbox_without_drift_produces_no_finding() {
     let sandbox = Sandbox::start().await.expect("sandbox");
-    let client = client_for(&sandbox, DriftDetection::EveryAnswer).await;
+    let client = sandbox_client(&sandbox, DriftDetection::EveryAnswer);
     client.list_tokens(SEED_CUSTOMER_ID).await.expect("list");
     let body = DeleteToken::new("ref-1").metadata("reason", "test");
     let deleted = client
@@ -207,7 +201,7 @@ async fn a_delete_answer_spelled_token_hyphen_id_is_read_and_not_reported() {
 async fn a_decode_error_still_comes_back_when_drift_breaks_decoding() {
     let sandbox = Sandbox::start().await.expect("sandbox");
     sandbox.set_drift(&[Drift::MissingField]);
-    let client = client_for(&sandbox, DriftDetection::OnSurprise).await;
+    let client = sandbox_client(&sandbox, DriftDetection::OnSurprise);
     match client.list_tokens(SEED_CUSTOMER_ID).await {
         Err(Error::Decode { path, .. }) => assert_eq!(path, "tokens[0]"),
         other => panic!("{other:?}"),

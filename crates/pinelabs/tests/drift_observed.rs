@@ -5,49 +5,17 @@
 //! running beside these would hide their events.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::{
-    collections::BTreeMap,
-    io::Write,
-    sync::{Arc, Mutex},
-};
+mod common;
 
+use std::{collections::BTreeMap, sync::Mutex};
+
+use common::{Captured, sandbox_client};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
-use pinelabs::{Client, DeleteToken, DriftDetection, telemetry::SPEC_DRIFT};
+use pinelabs::{DeleteToken, DriftDetection, telemetry::SPEC_DRIFT};
 use pinelabs_sandbox::{Drift, SEED_CUSTOMER_ID, Sandbox};
-use tracing_subscriber::fmt::MakeWriter;
 
 /// One test at a time in this binary.
 static SERIAL: Mutex<()> = Mutex::new(());
-
-async fn client_for(sandbox: &Sandbox, detection: DriftDetection) -> Client {
-    Client::builder()
-        .base_url(sandbox.base_url())
-        .access_token(sandbox.access_token())
-        .drift_detection(detection)
-        .build()
-        .expect("config")
-}
-
-/// Collects everything the subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 /// Spec-drift counter series: labels → count.
 type Counts = BTreeMap<BTreeMap<String, String>, u64>;
@@ -95,8 +63,7 @@ fn observed<F: std::future::Future<Output = ()>>(calls: impl FnOnce() -> F) -> (
             counts.insert(labels, n);
         }
     }
-    let text = String::from_utf8_lossy(&captured.0.lock().expect("lock")).into_owned();
-    (counts, text)
+    (counts, captured.text())
 }
 
 #[test]
@@ -104,7 +71,7 @@ fn a_thousand_calls_with_the_same_drift_log_once_and_count_a_thousand() {
     let (counts, logs) = observed(|| async {
         let sandbox = Sandbox::start().await.expect("sandbox");
         sandbox.set_drift(&[Drift::ExtraField]);
-        let client = client_for(&sandbox, DriftDetection::OnSurprise).await;
+        let client = sandbox_client(&sandbox, DriftDetection::OnSurprise);
         for _ in 0..1000 {
             client.list_tokens(SEED_CUSTOMER_ID).await.expect("decodes");
         }
@@ -152,7 +119,7 @@ fn no_id_metadata_or_card_value_appears_in_findings_logs_or_labels() {
             card.issuer_name = Some("Distinctive Issuer Bank".into());
         }
         sandbox.add_token("cust-distinctive-7781", token);
-        let client = client_for(&sandbox, DriftDetection::EveryAnswer).await;
+        let client = sandbox_client(&sandbox, DriftDetection::EveryAnswer);
         for drift in Drift::ALL {
             sandbox.set_drift(&[*drift]);
             let _ = client.list_tokens("cust-distinctive-7781").await;

@@ -1,10 +1,16 @@
 //! Helpers shared by the wrapper's integration tests (wiremock on loopback).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::Duration;
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
-use pinelabs::{Client, RetryPolicy};
+use pinelabs::{Client, DriftDetection, RetryPolicy};
+use pinelabs_sandbox::Sandbox;
 use serde_json::json;
+use tracing_subscriber::fmt::MakeWriter;
 use wiremock::{MockServer, Request};
 
 /// The spec's documented answer to the list (the fixture is the spec's example).
@@ -65,4 +71,42 @@ pub fn header<'a>(request: &'a Request, name: &str) -> &'a str {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_else(|| panic!("header {name} missing"))
+}
+
+/// A client of `sandbox` with its bearer token and drift `detection`.
+pub fn sandbox_client(sandbox: &Sandbox, detection: DriftDetection) -> Client {
+    Client::builder()
+        .base_url(sandbox.base_url())
+        .access_token(sandbox.access_token())
+        .drift_detection(detection)
+        .build()
+        .expect("config")
+}
+
+/// Collects everything a `tracing_subscriber::fmt` subscriber writes.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Captured {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
+    }
 }
