@@ -29,6 +29,7 @@ use syn::{
 /// The crates whose modules must be in layers (source directories).
 pub const LAYERED: &[&str] = &[
     "crates/pinelabs/src",
+    "crates/pinelabs-http/src",
     "crates/pinelabs-sandbox/src",
     "xtask/src",
 ];
@@ -36,6 +37,8 @@ pub const LAYERED: &[&str] = &[
 /// The source directories whose functions must be short.
 pub const SHORT_FUNCTIONS: &[&str] = &[
     "crates/pinelabs/src",
+    "crates/pinelabs-http/src",
+    "crates/pinelabs-api/src",
     "crates/pinelabs-codegen/src",
     "xtask/src",
 ];

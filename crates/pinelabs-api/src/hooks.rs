@@ -1,7 +1,7 @@
 //! The generated client's hooks, forwarded to a [`Middleware`].
 //!
-//! progenitor calls `ClientHooks::pre` and `ClientHooks::exec` on the
-//! generated [`Client`] for every request. Rust's orphan rule
+//! progenitor calls `ClientHooks::exec` on the generated [`Client`] for
+//! every request. Rust's orphan rule
 //! means that implementation has to live in this crate, so it is a thin
 //! forwarder: the client's inner value, [`Hooks`], holds an optional
 //! [`Middleware`], and the `pinelabs` wrapper crate provides the real one
@@ -19,26 +19,21 @@ use std::{fmt, future::Future, pin::Pin, sync::Arc};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 
-use crate::{Client, Error};
+use crate::Client;
 
 /// A boxed, sendable future, as returned by [`Middleware`] methods.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Behaviour plugged into every request of the generated client.
 pub trait Middleware: Send + Sync + fmt::Debug {
-    /// Runs once per call, after the request is built and before it is sent:
-    /// add headers such as `Authorization` here. An `Err` aborts the call with
-    /// `Error::Custom(message)`; the message must not contain secrets.
-    fn prepare<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-        operation_id: &'static str,
-    ) -> BoxFuture<'a, Result<(), String>>;
-
-    /// Sends the request and returns the final response: retries belong here.
+    /// Sends the request the generated code built and returns the final
+    /// response: headers, credentials and retries belong here. `api` is the
+    /// generated client making the call (for a call of its own, such as a
+    /// token exchange). A failure that is not reqwest's must travel inside
+    /// the `reqwest::Error` (as its source).
     fn execute<'a>(
         &'a self,
-        client: &'a reqwest::Client,
+        api: &'a Client,
         request: reqwest::Request,
         operation_id: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
@@ -72,32 +67,16 @@ impl fmt::Debug for Hooks {
     }
 }
 
+/// Only `exec`: the request is complete when the generated code hands it
+/// over, so the middleware sees the call in one place.
 impl ClientHooks<Hooks> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
-        match &self.inner().middleware {
-            Some(middleware) => middleware
-                .prepare(request, info.operation_id)
-                .await
-                .map_err(Error::Custom),
-            None => Ok(()),
-        }
-    }
-
     async fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         match &self.inner().middleware {
-            Some(middleware) => {
-                middleware
-                    .execute(self.client(), request, info.operation_id)
-                    .await
-            }
+            Some(middleware) => middleware.execute(self, request, info.operation_id).await,
             None => self.client().execute(request).await,
         }
     }

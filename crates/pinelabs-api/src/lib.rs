@@ -19,8 +19,9 @@
 //!   to a [`hooks::Middleware`];
 //! * [`spec`]: the types of the spec's generated facts (operations, examples,
 //!   limits, answer shapes);
-//! * [`drift`]: what the generated types note while decoding (a key or an
-//!   enum value the spec does not have), for the wrapper's drift monitor.
+//! * [`drift`]: spec drift, the spec's side of it: what the generated types
+//!   note while decoding (a key or an enum value the spec does not have),
+//!   which answers need a full check, and the check itself.
 //!
 //! # Building values (in tests, for example)
 //!

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use pinelabs_api::{
-    Client, Error,
+    Client, ClientInfo, Error,
     hooks::{BoxFuture, Hooks, Middleware},
     spec,
     types::{DeleteTokenRequest, DeletionStatus, RequestId, RequestTimestamp},
@@ -24,27 +24,17 @@ fn example(operation_id: &str) -> &'static str {
 struct Bearer;
 
 impl Middleware for Bearer {
-    fn prepare<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-        _operation_id: &'static str,
-    ) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move {
-            request.headers_mut().insert(
-                reqwest::header::AUTHORIZATION,
-                reqwest::header::HeaderValue::from_static("Bearer test-token"),
-            );
-            Ok(())
-        })
-    }
-
     fn execute<'a>(
         &'a self,
-        client: &'a reqwest::Client,
-        request: reqwest::Request,
+        api: &'a Client,
+        mut request: reqwest::Request,
         _operation_id: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        Box::pin(client.execute(request))
+        request.headers_mut().insert(
+            reqwest::header::AUTHORIZATION,
+            reqwest::header::HeaderValue::from_static("Bearer test-token"),
+        );
+        Box::pin(api.client().execute(request))
     }
 }
 

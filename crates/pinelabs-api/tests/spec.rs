@@ -152,3 +152,16 @@ fn the_metadata_pair_limit_is_the_specs_max_properties() {
     );
     assert!(max.is_some());
 }
+
+/// The servers are UAT first, then production: the order the wrapper's
+/// `Environment` takes them in.
+#[test]
+fn the_servers_are_uat_then_production() {
+    let servers = pinelabs_api::spec::SERVERS;
+    assert!(servers[0].description.contains("UAT"), "{:?}", servers[0]);
+    assert!(
+        servers[1].description.contains("Production"),
+        "{:?}",
+        servers[1]
+    );
+}

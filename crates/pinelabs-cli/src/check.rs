@@ -3,6 +3,8 @@
 //! the spec edit it implies.
 
 use pinelabs::{Client, DriftReport, Error};
+
+use crate::edit::SpecEdit;
 use serde_json::json;
 
 /// The read-only operations spec-check calls. A test fails when the spec's
@@ -71,9 +73,9 @@ pub fn text(base_url: &str, answers: usize, reports: &[DriftReport]) -> String {
             "\ndrift: {f} ({} answer{})\n  spec edit, under {}:\n",
             report.count,
             if report.count == 1 { "" } else { "s" },
-            f.spec_location()
+            SpecEdit(f).location()
         ));
-        for line in f.spec_edit().lines() {
+        for line in SpecEdit(f).text().lines() {
             out.push_str(&format!("    {line}\n"));
         }
     }
@@ -101,8 +103,8 @@ pub fn json(base_url: &str, answers: usize, reports: &[DriftReport]) -> String {
                 "value": f.value,
                 "count": r.count,
                 "message": f.to_string(),
-                "spec_location": f.spec_location(),
-                "spec_edit": f.spec_edit(),
+                "spec_location": SpecEdit(f).location(),
+                "spec_edit": SpecEdit(f).text(),
             })
         })
         .collect();

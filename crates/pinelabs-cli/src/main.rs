@@ -7,6 +7,7 @@
 
 mod check;
 mod cli;
+mod edit;
 mod output;
 
 use std::{process::ExitCode, time::Duration};

@@ -2,9 +2,10 @@
 //!
 //! * [`Credentials::access_token`]: a static bearer token you already have.
 //! * [`Credentials::client_credentials`]: a client id and secret exchanged at
-//!   `POST /api/auth/v1/token`; the token is cached, refreshed 60 s before
-//!   it expires (single-flight: concurrent callers share one refresh), and
-//!   refreshed once more when an API call answers `401`.
+//!   the spec's `generate_token` operation (`POST /api/auth/v1/token`),
+//!   through the same pipeline as every call; the token is cached,
+//!   refreshed 60 s before it expires (single flight: concurrent callers
+//!   share one fetch), and refreshed once more when a call answers `401`.
 //! * [`Credentials::provider`]: your own [`TokenProvider`], e.g. one that
 //!   reads a vault.
 //!
@@ -21,43 +22,31 @@
 
 use std::{
     fmt,
-    sync::{Arc, Mutex, RwLock},
+    sync::{Arc, Mutex},
     time::Duration,
 };
 
+pub use futures_util::future::BoxFuture;
 use futures_util::future::{FutureExt, Shared, WeakShared};
-use pinelabs_api::{
-    hooks::{Hooks, Middleware},
-    types::{GrantType, TokenRequest, TokenResponse},
-};
-use reqwest::header::HeaderValue;
+use pinelabs_api::types::{GrantType, TokenRequest, TokenResponse};
+use reqwest::header::{HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
 use crate::{
-    error::{Error, Result, TransportCause, transport_message},
-    monitor::Monitor,
-    retry::{exponential, jitter},
-    telemetry, wire,
-};
-pub use pinelabs_api::hooks::BoxFuture;
-
-/// The operationId of Pine Labs' token endpoint in the spec.
-pub const TOKEN_OPERATION: &str = "generate_token";
-
-/// The path of Pine Labs' token endpoint, from the spec (a build error if
-/// the spec loses the operation).
-#[allow(clippy::panic)] // evaluated at compile time only
-pub const TOKEN_PATH: &str = match pinelabs_api::spec::path_of(TOKEN_OPERATION) {
-    Some(path) => path,
-    None => panic!("the spec has no generate_token operation"),
+    call::{self, Limits},
+    error::{Error, Result, Unsent, redact},
+    telemetry,
 };
 
 /// The most bytes of a token endpoint answer that are read.
-pub const TOKEN_ANSWER_MAX_BYTES: usize = 64 * 1024;
-
+const TOKEN_ANSWER_MAX_BYTES: usize = 64 * 1024;
 /// How long before its expiry a cached token is replaced.
-pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+/// The shared failure's backoff after the first failed fetch; it doubles
+/// per failure in a row, up to [`MAX_FAILURE_BACKOFF`].
+const FAILURE_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(30);
 
 /// A bearer token and, if known, when to stop using it.
 ///
@@ -81,28 +70,29 @@ impl AccessToken {
         Self::from_parts(SecretString::from(secret.into()), None)
     }
 
-    /// A token that expires `lifetime` from now. It is considered stale
-    /// [`REFRESH_MARGIN`] before that (or at half its lifetime, if shorter).
+    /// A token that expires `lifetime` from now. It is considered stale 60 s
+    /// before that (or at half its lifetime, if shorter).
     pub fn expiring_in(secret: impl Into<String>, lifetime: Duration) -> Self {
+        let refresh_in = lifetime.saturating_sub(REFRESH_MARGIN.min(lifetime / 2));
         Self::from_parts(
             SecretString::from(secret.into()),
-            Some(refresh_deadline(lifetime)),
+            Some(Instant::now() + refresh_in),
         )
     }
 
     fn from_parts(secret: SecretString, refresh_at: Option<Instant>) -> Self {
-        let bearer = HeaderValue::try_from(format!("Bearer {}", secret.expose_secret()))
-            .ok()
-            .map(|mut value| {
-                value.set_sensitive(true);
-                value
-            });
+        let bearer = HeaderValue::try_from(format!("Bearer {}", secret.expose_secret()));
+        let bearer = bearer.ok().map(|mut value| {
+            value.set_sensitive(true);
+            value
+        });
+        let inner = TokenInner {
+            secret,
+            bearer,
+            refresh_at,
+        };
         Self {
-            inner: Arc::new(TokenInner {
-                secret,
-                bearer,
-                refresh_at,
-            }),
+            inner: Arc::new(inner),
         }
     }
 
@@ -111,41 +101,30 @@ impl AccessToken {
         self.inner.secret.expose_secret()
     }
 
-    /// The `Authorization: Bearer ...` value, marked sensitive; `None` when
-    /// the token has characters a header cannot carry.
-    pub(crate) fn bearer_header(&self) -> Option<HeaderValue> {
-        self.inner.bearer.clone()
-    }
-
     /// Whether the token can still be used (it is not within the refresh
     /// margin of its expiry).
     pub fn is_fresh(&self) -> bool {
         self.inner.refresh_at.is_none_or(|at| Instant::now() < at)
     }
 
-    fn same_secret(&self, other: &AccessToken) -> bool {
-        self.expose_secret() == other.expose_secret()
+    /// The `Authorization: Bearer ...` value, marked sensitive; `None` when
+    /// the token has characters a header cannot carry.
+    pub(crate) fn bearer(&self) -> Option<&HeaderValue> {
+        self.inner.bearer.as_ref()
     }
 }
 
 impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fresh_for = self.inner.refresh_at;
         f.debug_struct("AccessToken")
             .field("secret", &"[REDACTED]")
             .field(
                 "fresh_for",
-                &self
-                    .inner
-                    .refresh_at
-                    .map(|at| at.saturating_duration_since(Instant::now())),
+                &fresh_for.map(|at| at.saturating_duration_since(Instant::now())),
             )
             .finish()
     }
-}
-
-/// When a token that lives `lifetime` from now should be replaced.
-fn refresh_deadline(lifetime: Duration) -> Instant {
-    Instant::now() + lifetime.saturating_sub(REFRESH_MARGIN.min(lifetime / 2))
 }
 
 /// A source of bearer tokens. Implement it to plug in your own (a vault, a
@@ -169,41 +148,12 @@ pub trait TokenProvider: Send + Sync + fmt::Debug {
     /// else; retryable).
     fn token(&self) -> BoxFuture<'_, Result<AccessToken>>;
 
-    /// A token usable right now without waiting, if the provider holds one
-    /// (a static token, a fresh cached one). The client asks this first and
-    /// only awaits [`token`](Self::token) when it returns `None`; the
-    /// default always returns `None`.
-    fn ready_token(&self) -> Option<AccessToken> {
-        None
-    }
-
     /// Called when Pine Labs refused `rejected` with a `401`. Return `true`
     /// when the next [`token`](Self::token) may return a different token, so
-    /// that the call is retried once; the default returns `false`.
+    /// that the call is resent once; the default returns `false`.
     fn invalidate(&self, rejected: &AccessToken) -> bool {
         let _ = rejected;
         false
-    }
-}
-
-/// A fixed token: never refreshed, so a `401` is returned to the caller.
-#[derive(Debug, Clone)]
-pub struct StaticToken(AccessToken);
-
-impl StaticToken {
-    /// Wraps the token.
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(AccessToken::new(token))
-    }
-}
-
-impl TokenProvider for StaticToken {
-    fn token(&self) -> BoxFuture<'_, Result<AccessToken>> {
-        Box::pin(async move { Ok(self.0.clone()) })
-    }
-
-    fn ready_token(&self) -> Option<AccessToken> {
-        Some(self.0.clone())
     }
 }
 
@@ -230,7 +180,8 @@ impl Credentials {
         Self::AccessToken(SecretString::from(token.into()))
     }
 
-    /// A client id and secret, exchanged for tokens at [`TOKEN_PATH`].
+    /// A client id and secret, exchanged for tokens at the spec's token
+    /// operation.
     pub fn client_credentials(
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
@@ -246,55 +197,40 @@ impl Credentials {
         Self::Provider(provider)
     }
 
-    /// Rejects empty credentials, before anything is sent.
-    pub(crate) fn check(&self) -> Result<()> {
-        let empty = match self {
-            Credentials::AccessToken(token) => {
-                token.expose_secret().is_empty().then_some("access token")
-            }
-            Credentials::ClientCredentials {
-                client_id,
-                client_secret,
-            } => (client_id.is_empty().then_some("client id")).or(client_secret
-                .expose_secret()
-                .is_empty()
-                .then_some("client secret")),
-            Credentials::Provider(_) => None,
-        };
-        match empty {
-            Some(what) => Err(Error::invalid(
+    /// The client's source of tokens; empty credentials are refused before
+    /// anything is sent. `total` bounds one token fetch.
+    pub(crate) fn into_auth(self, total: Duration) -> Result<Auth> {
+        let empty = |what: &str| {
+            Err(Error::invalid(
                 "credentials",
                 format!("the {what} is empty"),
-            )),
-            None => Ok(()),
-        }
-    }
-
-    /// The provider; a client-credentials one reports the token answers'
-    /// drift to `monitor`.
-    pub(crate) fn into_provider(
-        self,
-        http: reqwest::Client,
-        base_url: &str,
-        monitor: Arc<Monitor>,
-    ) -> Arc<dyn TokenProvider> {
+            ))
+        };
         match self {
-            Credentials::AccessToken(secret) => {
-                Arc::new(StaticToken(AccessToken::from_parts(secret, None)))
+            Credentials::AccessToken(token) if token.expose_secret().is_empty() => {
+                empty("access token")
+            }
+            Credentials::AccessToken(token) => {
+                Ok(Auth::Static(AccessToken::from_parts(token, None)))
+            }
+            Credentials::ClientCredentials { client_id, .. } if client_id.is_empty() => {
+                empty("client id")
+            }
+            Credentials::ClientCredentials { client_secret, .. }
+                if client_secret.expose_secret().is_empty() =>
+            {
+                empty("client secret")
             }
             Credentials::ClientCredentials {
                 client_id,
                 client_secret,
-            } => Arc::new(
-                ClientCredentials::new(
-                    http,
-                    format!("{base_url}{TOKEN_PATH}"),
-                    client_id,
-                    client_secret,
-                )
-                .watched_by(monitor),
-            ),
-            Credentials::Provider(provider) => provider,
+            } => Ok(Auth::Exchange(Arc::new(TokenCache {
+                client_id,
+                client_secret,
+                total,
+                state: Mutex::default(),
+            }))),
+            Credentials::Provider(provider) => Ok(Auth::Provider(provider)),
         }
     }
 }
@@ -313,133 +249,252 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// The client-credentials grant, with a cached, single-flight refreshed token.
-///
-/// The exchange is the spec's `generate_token` operation, sent through the
-/// generated client once per fetch (no retry loop: the shared failure below
-/// is the backoff).
-///
-/// A failed fetch is shared too: callers that waited on the flight get its
-/// error, and for a short, jittered backoff (about 1 s after the first
-/// failure, doubling to 30 s) every caller gets that error at once instead
-/// of trying the token endpoint again. An outage costs a few token requests,
-/// not one per caller, and adds no queueing latency.
-///
-/// **Single flight, safe to cancel.** The fetch is one shared future that
-/// every waiting caller polls: a caller that is dropped (its call was
-/// cancelled or ran out of time) leaves the fetch running for the others,
-/// and when the last waiter is dropped the fetch is dropped with it. No
-/// task runs in the background and no lock is held across an `.await`.
-pub struct ClientCredentials {
-    state: Arc<State>,
-    flight: Mutex<Option<WeakShared<Flight>>>,
+/// A client's source of tokens.
+#[derive(Debug)]
+pub(crate) enum Auth {
+    Static(AccessToken),
+    Exchange(Arc<TokenCache>),
+    Provider(Arc<dyn TokenProvider>),
 }
 
-/// A fetch in flight: its token, or the failure every waiter shares.
-type Flight = BoxFuture<'static, std::result::Result<AccessToken, Failure>>;
+impl Auth {
+    /// A token usable at once, without waiting: a static one, or a fresh
+    /// cached one.
+    pub(crate) fn ready(&self) -> Option<AccessToken> {
+        match self {
+            Auth::Static(token) => Some(token.clone()),
+            Auth::Exchange(cache) => cache.lock().token.clone().filter(AccessToken::is_fresh),
+            Auth::Provider(_) => None,
+        }
+    }
 
-/// What a fetch needs and leaves behind: the credentials, the cached token
-/// and the last failure.
-struct State {
-    http: reqwest::Client,
-    token_url: String,
-    client_id: String,
-    client_secret: SecretString,
-    cached: RwLock<Option<AccessToken>>,
-    failure: Mutex<Option<Failure>>,
-    /// The client's drift monitor, which checks the token answers too.
-    monitor: Option<Arc<Monitor>>,
-}
+    /// A token to send; `api` makes the exchange, if there is one.
+    pub(crate) async fn token(
+        &self,
+        api: &pinelabs_api::Client,
+    ) -> std::result::Result<AccessToken, Unsent> {
+        match self {
+            Auth::Static(token) => Ok(token.clone()),
+            Auth::Exchange(cache) => cache.get(api).await,
+            Auth::Provider(provider) => provider.token().await.map_err(Unsent::of),
+        }
+    }
 
-/// A failed fetch as an error: [`Error::Auth`] when the endpoint rejected
-/// the credentials, else [`Error::TokenUnavailable`].
-fn token_failure(reason: String, status: Option<u16>, cause: Option<TransportCause>) -> Error {
-    match status {
-        Some(s) if rejects_credentials(s) => Error::Auth { reason, status },
-        _ => Error::TokenUnavailable {
-            reason,
-            status,
-            cause,
-        },
+    /// After a `401` refused `rejected`: whether another token may come.
+    pub(crate) fn invalidate(&self, rejected: &AccessToken) -> bool {
+        match self {
+            Auth::Static(_) => false,
+            Auth::Exchange(cache) => {
+                let mut state = cache.lock();
+                let same = |t: &AccessToken| t.expose_secret() == rejected.expose_secret();
+                if state.token.as_ref().is_some_and(same) {
+                    state.token = None;
+                }
+                true
+            }
+            Auth::Provider(provider) => provider.invalidate(rejected),
+        }
     }
 }
 
-/// Whether a token endpoint's status rejects the credentials: a 4xx other
-/// than 408 and 429, which say "later", not "no". (Not to be confused with
-/// [`NOT_PROCESSED_STATUSES`](crate::NOT_PROCESSED_STATUSES), the API's
-/// answers that declined a request before acting.)
-fn rejects_credentials(status: u16) -> bool {
-    (400..500).contains(&status) && status != 408 && status != 429
+/// The client-credentials token: cached, fetched by one flight at a time.
+///
+/// **Single flight, safe to cancel.** A fetch is one shared future that
+/// every waiting caller polls: a caller that is dropped leaves it running
+/// for the others, and when the last waiter is dropped the fetch is dropped
+/// with it. No task runs in the background and no lock is held across an
+/// `.await`.
+///
+/// **A shared failure.** A failed fetch is kept for a short, jittered
+/// backoff (about 1 s after the first failure, doubling to 30 s): every
+/// caller gets that error at once instead of trying the token endpoint
+/// again, so an outage costs a few token requests, not one per caller. The
+/// exchange is sent once per fetch; this backoff is its retry.
+pub(crate) struct TokenCache {
+    client_id: String,
+    client_secret: SecretString,
+    total: Duration,
+    state: Mutex<CacheState>,
 }
 
-/// What a token endpoint's error answer says, without its body: the status,
-/// and the code and message when the answer is a JSON object with them
-/// (Pine Labs' `code`/`message`, or OAuth's `error`/`error_description`).
-fn refusal_reason(status: u16, body: &[u8]) -> String {
-    let said = serde_json::from_slice::<serde_json::Value>(body).ok();
-    let field = |names: [&str; 2]| names.iter().find_map(|n| said.as_ref()?.get(n)?.as_str());
-    refusal(
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+type Flight = BoxFuture<'static, std::result::Result<AccessToken, Unsent>>;
+
+#[derive(Default)]
+struct CacheState {
+    token: Option<AccessToken>,
+    /// The last failure, its backoff's end and the failures in a row.
+    failure: Option<(Unsent, Instant, u32)>,
+    flight: Option<WeakShared<Flight>>,
+}
+
+impl TokenCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The cached token, the shared failure while its backoff lasts, or the
+    /// fetch in flight, joined or started.
+    async fn get(
+        self: &Arc<Self>,
+        api: &pinelabs_api::Client,
+    ) -> std::result::Result<AccessToken, Unsent> {
+        let flight: Shared<Flight> = {
+            let mut state = self.lock();
+            if let Some(token) = state.token.as_ref().filter(|t| t.is_fresh()) {
+                return Ok(token.clone());
+            }
+            if let Some((unsent, until, _)) = &state.failure
+                && Instant::now() < *until
+            {
+                return Err(unsent.clone());
+            }
+            match state.flight.as_ref().and_then(WeakShared::upgrade) {
+                Some(flight) => flight,
+                None => {
+                    let flight = self.clone().fetch(api.clone()).boxed().shared();
+                    state.flight = flight.downgrade();
+                    flight
+                }
+            }
+        };
+        flight.await
+    }
+
+    /// One fetch, counted, its outcome kept for the callers that come next.
+    async fn fetch(
+        self: Arc<Self>,
+        api: pinelabs_api::Client,
+    ) -> std::result::Result<AccessToken, Unsent> {
+        let result = self.exchange(&api).await;
+        let mut state = self.lock();
+        match &result {
+            Ok(token) => (state.token, state.failure) = (Some(token.clone()), None),
+            Err(unsent) => {
+                let consecutive = state.failure.as_ref().map_or(0, |f| f.2) + 1;
+                let full =
+                    pinelabs_http::exponential(FAILURE_BACKOFF, consecutive, MAX_FAILURE_BACKOFF);
+                let until = Instant::now() + pinelabs_http::jitter(full / 2, full);
+                state.failure = Some((unsent.clone(), until, consecutive));
+            }
+        }
+        telemetry::token_fetch(result.as_ref().err());
+        result
+    }
+
+    /// One exchange: the spec's `generate_token`, sent once, its answer
+    /// capped and checked like any other.
+    async fn exchange(
+        &self,
+        api: &pinelabs_api::Client,
+    ) -> std::result::Result<AccessToken, Unsent> {
+        let secret = self.client_secret.expose_secret();
+        let body = TokenRequest::builder()
+            .client_id(self.client_id.clone())
+            .client_secret(secret.to_owned())
+            .grant_type(GrantType::ClientCredentials);
+        let limits = Limits {
+            deadline: Instant::now() + self.total,
+            total: self.total,
+            max_attempts: Some(1),
+            request_id: None,
+            headers: HeaderMap::new(),
+            max_body: Some(TOKEN_ANSWER_MAX_BYTES),
+        };
+        let answer = call::run(limits, api.generate_token().body(body).send());
+        match answer.await {
+            Ok(answer) => {
+                let status = Some(answer.status());
+                TokenFields::of(answer.into_inner())
+                    .into_token()
+                    .map_err(|why| Unsent::Unavailable {
+                        reason: redact(&why, &[secret]),
+                        status,
+                        cause: None,
+                    })
+            }
+            Err(e) => Err(refusal(e, secret)),
+        }
+    }
+}
+
+/// A failed exchange as a token failure, without the secret or the body.
+fn refusal(error: Error, secret: &str) -> Unsent {
+    let unavailable = |reason: String, status, cause| Unsent::Unavailable {
+        reason: redact(&reason, &[secret]),
+        status,
+        cause,
+    };
+    match error {
+        Error::Api {
+            status,
+            code,
+            message,
+            excerpt,
+            ..
+        } => {
+            let said = match excerpt {
+                None => said(status, code.as_deref(), Some(&message)),
+                Some(body) => said_by(status, &body),
+            };
+            // A 4xx other than 408 and 429 ("later", not "no") refuses.
+            if (400..500).contains(&status) && status != 408 && status != 429 {
+                let reason = redact(&format!("it answered {said}"), &[secret]);
+                Unsent::Refused {
+                    reason,
+                    status: Some(status),
+                }
+            } else {
+                let reason = format!("the token endpoint answered {said}");
+                unavailable(reason, Some(status), None)
+            }
+        }
+        Error::Transport { cause, message, .. } => {
+            let reason = format!("the token endpoint could not be reached: {message}");
+            unavailable(reason, None, Some(cause))
+        }
+        Error::ResponseTooLarge { limit, .. } => {
+            let reason = format!("the token answer is larger than {limit} bytes");
+            unavailable(reason, None, None)
+        }
+        Error::Decode { message, .. } => {
+            let reason = format!("the token answer has no usable access_token ({message})");
+            unavailable(reason, None, None)
+        }
+        other => unavailable(other.to_string(), other.status(), None),
+    }
+}
+
+/// `422 CODE: message`, `429: message` or `503`.
+fn said(status: u16, code: Option<&str>, message: Option<&str>) -> String {
+    match (code, message) {
+        (Some(code), Some(message)) => format!("{status} {code}: {message}"),
+        (Some(one), None) | (None, Some(one)) => format!("{status}: {one}"),
+        (None, None) => status.to_string(),
+    }
+}
+
+/// [`said`] of an undocumented body: its code and message when it is a JSON
+/// object with them (OAuth's `error`/`error_description` too).
+fn said_by(status: u16, body: &str) -> String {
+    let value = serde_json::from_str::<serde_json::Value>(body).ok();
+    let field = |names: [&str; 2]| names.iter().find_map(|n| value.as_ref()?.get(n)?.as_str());
+    said(
         status,
         field(["code", "error"]),
         field(["message", "error_description"]),
     )
 }
 
-/// `it answered 422 CODE: message` (rejected credentials) or `the token
-/// endpoint answered 503` (unavailable).
-fn refusal(status: u16, code: Option<&str>, message: Option<&str>) -> String {
-    let said = match (code, message) {
-        (Some(code), Some(message)) => format!("{status} {code}: {message}"),
-        (Some(one), None) | (None, Some(one)) => format!("{status}: {one}"),
-        (None, None) => status.to_string(),
-    };
-    if rejects_credentials(status) {
-        format!("it answered {said}")
-    } else {
-        format!("the token endpoint answered {said}")
-    }
-}
-
-/// The last failed fetch, shared until `retry_at`.
-#[derive(Debug, Clone)]
-struct Failure {
-    reason: String,
-    status: Option<u16>,
-    cause: Option<TransportCause>,
-    retry_at: tokio::time::Instant,
-    consecutive: u32,
-}
-
-/// The negative cache after the first failure; doubles per failure.
-pub const FAILURE_BACKOFF: Duration = Duration::from_secs(1);
-/// The longest negative cache.
-pub const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(30);
-
-impl Failure {
-    fn error(&self) -> Error {
-        token_failure(self.reason.clone(), self.status, self.cause)
-    }
-
-    /// Jittered exponential backoff: a random time in `[d/2, d]` where
-    /// `d = min(30 s, 1 s * 2^(n-1))` after the `n`-th failure in a row.
-    fn backoff(consecutive: u32) -> Duration {
-        let full = exponential(FAILURE_BACKOFF, consecutive, MAX_FAILURE_BACKOFF);
-        jitter(full / 2, full)
-    }
-}
-
-impl fmt::Debug for ClientCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientCredentials")
-            .field("token_url", &self.state.token_url)
-            .field("client_id", &self.state.client_id)
-            .field("client_secret", &"[REDACTED]")
-            .finish_non_exhaustive()
-    }
-}
-
-/// The token fields of an answer in any documented shape: the `data`
-/// envelope, else the top level.
+/// The token and its lifetime, from whichever documented shape the answer
+/// has: top-level fields, or the same wrapped in `data`.
 struct TokenFields {
     token: Option<String>,
     expires_at: Option<pinelabs_api::types::Timestamp>,
@@ -491,275 +546,10 @@ impl TokenFields {
         let token = self
             .token
             .ok_or("the token answer has no usable access_token")?;
-        Ok(AccessToken::from_parts(
-            SecretString::from(token),
-            lifetime.map(refresh_deadline),
-        ))
-    }
-}
-
-/// The generated client's hooks for one token exchange: sends once to the
-/// configured token URL, caps the answer and keeps its status (the
-/// generated error of an undecodable body does not carry it).
-#[derive(Debug)]
-struct Exchange {
-    url: reqwest::Url,
-    status: Mutex<Option<u16>>,
-    /// The answer's body, kept for the drift monitor when there is one.
-    body: Option<Mutex<Option<bytes::Bytes>>>,
-}
-
-impl Exchange {
-    /// Hands the token answer to the drift monitor (its body never leaves
-    /// the check: only the finding's kind and path do).
-    fn inspect(&self, monitor: &Monitor, status: u16, notes: u32, failed: bool) {
-        let body = self
-            .body
-            .as_ref()
-            .and_then(|slot| slot.lock().unwrap_or_else(|e| e.into_inner()).take());
-        if let (Some(body), Some(op)) = (body, pinelabs_api::spec::operation(TOKEN_OPERATION)) {
-            monitor.inspect(op, status, &body, notes, failed);
-        }
-    }
-}
-
-impl Middleware for Exchange {
-    fn prepare<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-        _operation_id: &'static str,
-    ) -> BoxFuture<'a, std::result::Result<(), String>> {
-        *request.url_mut() = self.url.clone();
-        Box::pin(async { Ok(()) })
-    }
-
-    fn execute<'a>(
-        &'a self,
-        client: &'a reqwest::Client,
-        request: reqwest::Request,
-        _operation_id: &'static str,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        Box::pin(async move {
-            let response = client.execute(request).await?;
-            *self.status.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some(response.status().as_u16());
-            let response = wire::cap_body(response, TOKEN_ANSWER_MAX_BYTES);
-            let Some(slot) = &self.body else {
-                return Ok(response);
-            };
-            let (response, body) = wire::buffered(response).await?;
-            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(body);
-            Ok(response)
+        Ok(match lifetime {
+            Some(lifetime) => AccessToken::expiring_in(token, lifetime),
+            None => AccessToken::new(token),
         })
-    }
-}
-
-impl ClientCredentials {
-    /// A provider that exchanges `client_id` and `client_secret` at
-    /// `token_url` (normally the base URL followed by [`TOKEN_PATH`]).
-    pub fn new(
-        http: reqwest::Client,
-        token_url: String,
-        client_id: String,
-        client_secret: SecretString,
-    ) -> Self {
-        let state = State {
-            http,
-            token_url,
-            client_id,
-            client_secret,
-            cached: RwLock::new(None),
-            failure: Mutex::new(None),
-            monitor: None,
-        };
-        Self {
-            state: Arc::new(state),
-            flight: Mutex::new(None),
-        }
-    }
-
-    /// The same provider, its answers checked by `monitor` (a client's).
-    fn watched_by(mut self, monitor: Arc<Monitor>) -> Self {
-        // Not shared yet: the state was made by `new` just before.
-        if let Some(state) = Arc::get_mut(&mut self.state) {
-            state.monitor = Some(monitor);
-        }
-        self
-    }
-
-    /// The fetch in flight, joined, or a new one; `None` when none is in
-    /// flight and the last one left a token or a failure to use.
-    fn join_or_start(&self) -> Option<Shared<Flight>> {
-        let mut slot = self.flight.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(flight) = slot.as_ref().and_then(WeakShared::upgrade) {
-            return Some(flight);
-        }
-        if self.state.ready().is_some() {
-            return None;
-        }
-        let state = self.state.clone();
-        let flight = async move { state.fetch_and_remember().await }
-            .boxed()
-            .shared();
-        *slot = flight.downgrade();
-        Some(flight)
-    }
-}
-
-impl State {
-    /// A fresh cached token, or the shared failure while its backoff lasts.
-    fn ready(&self) -> Option<Result<AccessToken>> {
-        if let Some(token) = self.fresh_cached() {
-            return Some(Ok(token));
-        }
-        self.recent_failure().map(Err)
-    }
-
-    /// One fetch, counted, its outcome kept for the callers that come next.
-    async fn fetch_and_remember(&self) -> std::result::Result<AccessToken, Failure> {
-        let result = self.fetch().await;
-        telemetry::token_fetch(result.as_ref().err().map_or("ok", Error::kind));
-        self.remember(result)
-    }
-
-    /// The shared failure, while its backoff lasts.
-    fn recent_failure(&self) -> Option<Error> {
-        let failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
-        failure
-            .as_ref()
-            .filter(|f| tokio::time::Instant::now() < f.retry_at)
-            .map(Failure::error)
-    }
-
-    /// Records the outcome of a fetch for the callers that come next.
-    fn remember(&self, result: Result<AccessToken>) -> std::result::Result<AccessToken, Failure> {
-        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
-        let e = match result {
-            Ok(token) => {
-                *failure = None;
-                *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
-                return Ok(token);
-            }
-            Err(e) => e,
-        };
-        let (reason, status, cause) = e.token_parts();
-        let consecutive = failure.as_ref().map_or(0, |f| f.consecutive) + 1;
-        let recorded = Failure {
-            reason,
-            status,
-            cause,
-            retry_at: tokio::time::Instant::now() + Failure::backoff(consecutive),
-            consecutive,
-        };
-        *failure = Some(recorded.clone());
-        Err(recorded)
-    }
-
-    fn fresh_cached(&self) -> Option<AccessToken> {
-        let cached = self.cached.read().unwrap_or_else(|e| e.into_inner());
-        cached.as_ref().filter(|t| t.is_fresh()).cloned()
-    }
-
-    /// One exchange: the spec's `generate_token`, sent once.
-    async fn fetch(&self) -> Result<AccessToken> {
-        let url = reqwest::Url::parse(&self.token_url)
-            .map_err(|e| token_failure(format!("the token URL is not a URL ({e})"), None, None))?;
-        let watched = self.monitor.as_ref().filter(|m| m.is_on());
-        let exchange = Arc::new(Exchange {
-            url,
-            status: Mutex::new(None),
-            body: watched.map(|_| Mutex::new(None)),
-        });
-        let base = self.token_url.strip_suffix(TOKEN_PATH);
-        let api = pinelabs_api::Client::new_with_client(
-            base.unwrap_or(&self.token_url),
-            self.http.clone(),
-            Hooks::new(exchange.clone()),
-        );
-        let body = TokenRequest::builder()
-            .client_id(self.client_id.clone())
-            .client_secret(self.client_secret.expose_secret().to_owned())
-            .grant_type(GrantType::ClientCredentials);
-        // Watched: notes made decoding the token answer are not the notes
-        // of the call that happened to poll this fetch.
-        let (sent, notes) =
-            pinelabs_api::drift::watch(api.generate_token().body(body).send()).await;
-        let status = *exchange.status.lock().unwrap_or_else(|e| e.into_inner());
-        if let (Some(monitor), Some(status)) = (watched, status) {
-            exchange.inspect(monitor, status, notes, sent.is_err());
-        }
-        let secret = self.client_secret.expose_secret();
-        match sent {
-            Ok(answer) => TokenFields::of(answer.into_inner())
-                .into_token()
-                .map_err(|why| token_failure(wire::redact(&why, &[secret]), status, None)),
-            Err(e) => Err(failed(e, status, secret).await),
-        }
-    }
-}
-
-/// A failed exchange as an error, without the secret or the body.
-async fn failed(
-    error: pinelabs_api::Error<pinelabs_api::types::ErrorResponse>,
-    status: Option<u16>,
-    secret: &str,
-) -> Error {
-    use pinelabs_api::Error as E;
-    let reason = match (error, status) {
-        // Read by the exchange itself when the drift monitor keeps the body,
-        // else by the generated code.
-        (E::CommunicationError(e) | E::ResponseBodyError(e), _) if wire::is_body_limit(&e) => {
-            format!("the token answer is larger than {TOKEN_ANSWER_MAX_BYTES} bytes")
-        }
-        (E::CommunicationError(e), _) => {
-            let cause = TransportCause::of(&e);
-            let reason = transport_message(cause, &e);
-            let reason = format!("the token endpoint could not be reached: {reason}");
-            return token_failure(wire::redact(&reason, &[secret]), None, Some(cause));
-        }
-        (E::ErrorResponse(body), Some(status)) => {
-            refusal(status, Some(&body.code), Some(&body.message))
-        }
-        (E::UnexpectedResponse(response), Some(status)) => {
-            refusal_reason(status, &response.bytes().await.unwrap_or_default())
-        }
-        (E::InvalidResponsePayload(body, _), Some(status)) if status >= 400 => {
-            refusal_reason(status, &body)
-        }
-        (E::InvalidResponsePayload(_, e), _) => {
-            format!("the token answer has no usable access_token ({e})")
-        }
-        (other, _) => format!("the token answer could not be read ({other})"),
-    };
-    token_failure(wire::redact(&reason, &[secret]), status, None)
-}
-
-impl TokenProvider for ClientCredentials {
-    fn token(&self) -> BoxFuture<'_, Result<AccessToken>> {
-        Box::pin(async move {
-            // A flight that ends between the two looks leaves its result
-            // to the next turn.
-            loop {
-                if let Some(ready) = self.state.ready() {
-                    return ready;
-                }
-                if let Some(flight) = self.join_or_start() {
-                    return flight.await.map_err(|failure| failure.error());
-                }
-            }
-        })
-    }
-
-    fn ready_token(&self) -> Option<AccessToken> {
-        self.state.fresh_cached()
-    }
-
-    fn invalidate(&self, rejected: &AccessToken) -> bool {
-        let mut cached = self.state.cached.write().unwrap_or_else(|e| e.into_inner());
-        if cached.as_ref().is_some_and(|c| c.same_secret(rejected)) {
-            *cached = None;
-        }
-        true
     }
 }
 
@@ -796,40 +586,30 @@ mod tests {
         assert_eq!(lifetime(r#"{"access_token":"t"}"#), None);
     }
 
-    #[test]
-    fn refresh_is_scheduled_60s_before_expiry() {
-        let token = AccessToken::expiring_in("t", Duration::from_secs(3600));
-        let refresh_in = token
-            .inner
-            .refresh_at
-            .map(|at| at.saturating_duration_since(Instant::now()));
-        assert!(
-            refresh_in
-                .is_some_and(|d| d <= Duration::from_secs(3540) && d > Duration::from_secs(3530))
-        );
-        // A token shorter-lived than twice the margin is refreshed at half-life.
-        let short = AccessToken::expiring_in("t", Duration::from_secs(100));
-        let refresh_in = short
-            .inner
-            .refresh_at
-            .map(|at| at.saturating_duration_since(Instant::now()));
-        assert!(
-            refresh_in.is_some_and(|d| d <= Duration::from_secs(50) && d > Duration::from_secs(40))
-        );
-    }
-
     /// An hour-long token is fresh until 60 s before it expires, stale
-    /// after (paused clock).
+    /// after; a short one is replaced at half its life (paused clock).
     #[tokio::test(start_paused = true)]
     async fn tokens_go_stale_within_the_margin_before_expiry() {
         assert!(AccessToken::new("t").is_fresh());
         let token = AccessToken::expiring_in("t", Duration::from_secs(3600));
+        let short = AccessToken::expiring_in("t", Duration::from_secs(100));
         // The documented margin is 60 s (written out, not REFRESH_MARGIN, so
         // that a changed margin fails here).
-        tokio::time::advance(Duration::from_secs(3539)).await;
+        tokio::time::advance(Duration::from_secs(49)).await;
+        assert!(short.is_fresh(), "51 s before a 100 s token expires");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert!(!short.is_fresh(), "past half of its life");
+        tokio::time::advance(Duration::from_secs(3539 - 51)).await;
         assert!(token.is_fresh(), "61 s before expiry");
         tokio::time::advance(Duration::from_secs(2)).await;
         assert!(!token.is_fresh(), "59 s before expiry: inside the margin");
         assert!(!format!("{:?}", AccessToken::new("visible?")).contains("visible?"));
+    }
+
+    #[test]
+    fn refusals_say_the_status_code_and_message() {
+        assert_eq!(said(422, Some("C"), Some("m")), "422 C: m");
+        assert_eq!(said_by(429, r#"{"error":"slow down"}"#), "429: slow down");
+        assert_eq!(said_by(503, "<html>"), "503");
     }
 }

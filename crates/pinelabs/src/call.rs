@@ -1,44 +1,52 @@
-//! One call with its per-call options: [`Call`], [`CallOptions`] and the
-//! [`Response`] metadata of a success.
-//!
-//! Every call of the client is a [`Call`]: `.await` it as it is, or narrow
-//! what the client would do first. Options can only narrow: a shorter
-//! deadline, fewer attempts. None of them makes a call retry where the
-//! client would not (a delete is still never retried after a `500`).
+//! One call: its options ([`CallOptions`]), the scope that carries them to
+//! the pipeline and brings its [`Record`] back, its future, and the one
+//! mapping of the generated client's error into [`Error`].
 //!
 //! ```no_run
 //! # async fn run(client: pinelabs::Client) -> pinelabs::Result<()> {
 //! use std::time::Duration;
+//! use pinelabs::CallOptions;
 //!
 //! let tokens = client.list_tokens("cust-1").await?;
 //! let answer = client
 //!     .list_tokens("cust-1")
-//!     .timeout(Duration::from_millis(800))
-//!     .request_id("order-7781-list")
-//!     .header("x-correlation-id", "order-7781")
+//!     .options(
+//!         CallOptions::new()
+//!             .timeout(Duration::from_millis(800))
+//!             .request_id("order-7781-list")
+//!             .header("x-correlation-id", "order-7781"),
+//!     )
 //!     .with_metadata()
 //!     .await?;
 //! println!("{} {:?}", answer.status(), answer.request_id());
 //! # Ok(()) }
 //! ```
 
-use std::{future::IntoFuture, pin::Pin, time::Duration};
-
-use pinelabs_api::{ResponseValue, types::RequestId};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use serde::de::DeserializeOwned;
-use tokio::time::Instant;
-
-use crate::{
-    error::{ApiError, Error, Result},
-    map::{Context, map_with_body},
-    monitor::Monitor,
-    telemetry::{self, ErrorType},
-    transport::{CallLimits, CallState, Transport},
+use std::{
+    cell::Cell,
+    future::{Future, IntoFuture},
+    pin::Pin,
+    task::{Context, Poll, ready},
+    time::Duration,
 };
 
-/// Headers a call may not set: the middleware, the generated client or
-/// the HTTP stack own them (`Request-ID` has its own option).
+use futures_util::FutureExt;
+use pinelabs_api::{
+    ResponseValue,
+    types::{ErrorResponse, RequestId},
+};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+use tokio::{task::futures::TaskLocalFuture, time::Instant};
+
+use crate::error::{ApiError, Error, Result, Unsent};
+
+tokio::task_local! {
+    static SCOPE: Scope;
+}
+
+/// Headers a call may not set: the pipeline, the generated client or the
+/// HTTP stack own them (`Request-ID` has its own option).
 const RESERVED: &[&str] = &[
     "api-version",
     "authorization",
@@ -51,18 +59,18 @@ const RESERVED: &[&str] = &[
 ];
 
 /// Options of one call, all unset by default (the client's settings
-/// apply). Set them on a [`Call`] directly, or build a set once and pass it
-/// with [`Call::options`].
+/// apply). Options only narrow: a shorter deadline, fewer attempts. None of
+/// them makes a call retry where the client would not (a delete is still
+/// never retried after a `500`).
 ///
 /// ```
 /// use std::time::Duration;
-/// let options = pinelabs::CallOptions::default()
+/// let options = pinelabs::CallOptions::new()
 ///     .timeout(Duration::from_secs(2))
-///     .no_retries()
+///     .max_attempts(1) // no retries
 ///     .header("x-tenant", "north");
 /// ```
 #[derive(Clone, Default)]
-#[non_exhaustive]
 pub struct CallOptions {
     timeout: Option<Duration>,
     deadline: Option<Instant>,
@@ -72,6 +80,11 @@ pub struct CallOptions {
 }
 
 impl CallOptions {
+    /// No option set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
     /// The whole call, retries included, must end within `timeout` (or the
     /// client's total timeout, if shorter). Then it is [`Error::Timeout`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -86,16 +99,11 @@ impl CallOptions {
         self
     }
 
-    /// At most `attempts` requests (the first included), if fewer than the
-    /// client's [`RetryPolicy`](crate::RetryPolicy) allows.
+    /// At most `attempts` requests, the first included (`1`: no retry), if
+    /// fewer than the client's [`RetryPolicy`](crate::RetryPolicy) allows.
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = Some(attempts);
         self
-    }
-
-    /// Sends once: no retry at all.
-    pub fn no_retries(self) -> Self {
-        self.max_attempts(1)
     }
 
     /// The `Request-ID` to send (on every attempt) instead of a fresh UUID:
@@ -113,8 +121,8 @@ impl CallOptions {
         self
     }
 
-    /// The limits the middleware applies, checked before anything is sent.
-    fn limits(&self, client_total: Duration) -> Result<CallLimits> {
+    /// The limits of a call, checked before anything is sent.
+    pub(crate) fn limits(&self, client_total: Duration) -> Result<Limits> {
         let now = Instant::now();
         let mut deadline = now + client_total;
         if let Some(timeout) = self.timeout {
@@ -123,18 +131,21 @@ impl CallOptions {
             }
             deadline = deadline.min(now + timeout);
         }
-        if let Some(at) = self.deadline {
-            deadline = deadline.min(at);
-        }
+        deadline = self.deadline.map_or(deadline, |at| deadline.min(at));
         if self.max_attempts == Some(0) {
             return Err(Error::invalid("max_attempts", "must be at least 1"));
         }
-        Ok(CallLimits {
+        let request_id = match &self.request_id {
+            Some(id) => Some(request_id(id)?),
+            None => None,
+        };
+        Ok(Limits {
             deadline,
             total: deadline.saturating_duration_since(now),
             max_attempts: self.max_attempts,
-            request_id: self.request_id.as_deref().map(request_id).transpose()?,
+            request_id,
             headers: self.header_map()?,
+            max_body: None,
         })
     }
 
@@ -182,10 +193,101 @@ fn request_id(id: &str) -> Result<HeaderValue> {
     HeaderValue::try_from(id).map_err(|_| Error::invalid("request_id", "must be visible ASCII"))
 }
 
+/// What one call may do: the client's settings narrowed by its options.
+#[derive(Debug, Clone)]
+pub(crate) struct Limits {
+    /// When the whole call must be over.
+    pub deadline: Instant,
+    /// The whole call's time limit (for `Error::Timeout`).
+    pub total: Duration,
+    /// At most this many attempts, if fewer than the policy's.
+    pub max_attempts: Option<u32>,
+    /// The caller's `Request-ID`, sent on every attempt.
+    pub request_id: Option<HeaderValue>,
+    /// Extra headers, sent on every attempt.
+    pub headers: HeaderMap,
+    /// The most bytes of the answer's body read, if less than the client's.
+    pub max_body: Option<usize>,
+}
+
+/// What a call saw: written once, by the pipeline when its request ends;
+/// read once, when the call ends. Empty for a call made without a scope.
+#[derive(Debug, Default)]
+pub(crate) struct Record {
+    /// The `Request-ID` sent.
+    pub request_id: Option<HeaderValue>,
+    /// Requests sent, a `401` resend included.
+    pub attempts: u32,
+    /// The final answer's status, if one came.
+    pub status: Option<u16>,
+    /// Whether the retry budget refused a retry that the policy allowed.
+    pub budget_exhausted: bool,
+    /// The bound a timeout of the last attempt exceeded: the call's own
+    /// when its deadline cut the attempt short, else one attempt's.
+    pub timeout: Duration,
+    /// The `Authorization` value sent (sensitive): never part of an excerpt.
+    pub bearer: Option<HeaderValue>,
+}
+
+impl Record {
+    /// The record of a call made without a scope: nothing seen, the
+    /// default limits.
+    fn bare() -> Self {
+        Self {
+            timeout: crate::config::Timeouts::default().attempt,
+            ..Self::default()
+        }
+    }
+
+    fn request_id(&self) -> Option<String> {
+        let id = self.request_id.as_ref()?;
+        id.to_str().ok().map(str::to_owned)
+    }
+
+    /// The token the call sent, to keep it out of excerpts.
+    fn secret(&self) -> &str {
+        let bearer = self.bearer.as_ref().and_then(|b| b.to_str().ok());
+        bearer.and_then(|b| b.strip_prefix("Bearer ")).unwrap_or("")
+    }
+}
+
+/// The scope of one call: its limits in, its record out.
+pub(crate) struct Scope {
+    limits: Limits,
+    record: Cell<Option<Record>>,
+}
+
+impl std::fmt::Debug for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The limits of the call being made, if it runs in a scope.
+pub(crate) fn limits() -> Option<Limits> {
+    SCOPE.try_with(|scope| scope.limits.clone()).ok()
+}
+
+/// Hands the call's record back (the pipeline, once per request).
+pub(crate) fn write(record: Record) {
+    let _outside_a_scope = SCOPE.try_with(|scope| scope.record.set(Some(record)));
+}
+
+/// `request` run in a scope of its own with `limits`: its answer, or its
+/// error mapped (the token exchange's call).
+pub(crate) fn run<F, T>(limits: Limits, request: F) -> CallFuture<F, T, Response<T>>
+where
+    F: Future<Output = std::result::Result<ResponseValue<T>, ApiError>>,
+    T: DeserializeOwned,
+{
+    CallFuture::new(Ok(limits), Ok(request), Response::of)
+}
+
 /// A successful call's value, with the status, the headers and the
 /// `Request-ID` it was sent with.
 #[derive(Debug)]
-#[non_exhaustive]
 pub struct Response<T> {
     value: T,
     status: u16,
@@ -225,19 +327,29 @@ impl<T> Response<T> {
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
+
+    fn of(value: ResponseValue<T>, record: &Record) -> Self {
+        Self {
+            status: value.status().as_u16(),
+            headers: value.headers().clone(),
+            request_id: record.request_id(),
+            attempts: record.attempts,
+            value: value.into_inner(),
+        }
+    }
 }
 
-/// One call: `.await` it, or set options first. Nothing is sent until it
-/// is awaited; dropping it (or its future) at any point cancels it cleanly
-/// (see [`Client`](crate::Client)).
+/// One call: `.await` it, or set [`options`](Self::options) first. Nothing
+/// is sent until it is awaited; dropping it (or its future) at any point
+/// cancels it cleanly (see [`Client`](crate::Client)).
 #[must_use = "a call does nothing until it is awaited"]
-pub struct Call<'a, F> {
-    transport: &'a Transport,
+pub struct Call<F> {
+    total: Duration,
     request: Result<F>,
     options: CallOptions,
 }
 
-impl<F> std::fmt::Debug for Call<'_, F> {
+impl<F> std::fmt::Debug for Call<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Call")
             .field("options", &self.options)
@@ -245,57 +357,22 @@ impl<F> std::fmt::Debug for Call<'_, F> {
     }
 }
 
-impl<'a, F, T> Call<'a, F>
+impl<F, T> Call<F>
 where
-    F: Future<Output = std::result::Result<ResponseValue<T>, ApiError>> + Send + 'a,
-    T: DeserializeOwned + Send + 'a,
+    F: Future<Output = std::result::Result<ResponseValue<T>, ApiError>>,
+    T: DeserializeOwned,
 {
-    /// A call of `request` (or of nothing, when its inputs were refused).
-    pub(crate) fn new(transport: &'a Transport, request: Result<F>) -> Self {
+    /// A call of `request` (or of nothing, when its inputs were refused)
+    /// with the client's total timeout.
+    pub(crate) fn new(total: Duration, request: Result<F>) -> Self {
         Self {
-            transport,
+            total,
             request,
             options: CallOptions::default(),
         }
     }
 
-    /// See [`CallOptions::timeout`].
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options = self.options.timeout(timeout);
-        self
-    }
-
-    /// See [`CallOptions::deadline`].
-    pub fn deadline(mut self, deadline: Instant) -> Self {
-        self.options = self.options.deadline(deadline);
-        self
-    }
-
-    /// See [`CallOptions::max_attempts`].
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.options = self.options.max_attempts(attempts);
-        self
-    }
-
-    /// See [`CallOptions::no_retries`].
-    pub fn no_retries(mut self) -> Self {
-        self.options = self.options.no_retries();
-        self
-    }
-
-    /// See [`CallOptions::request_id`].
-    pub fn request_id(mut self, request_id: impl Into<String>) -> Self {
-        self.options = self.options.request_id(request_id);
-        self
-    }
-
-    /// See [`CallOptions::header`].
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options = self.options.header(name, value);
-        self
-    }
-
-    /// Replaces every option at once.
+    /// Sets every option of this call.
     pub fn options(mut self, options: CallOptions) -> Self {
         self.options = options;
         self
@@ -303,90 +380,222 @@ where
 
     /// Runs the call and returns its value with the status, headers and
     /// `Request-ID` of the answer.
-    pub async fn with_metadata(self) -> Result<Response<T>> {
-        self.run(Response::of).await
-    }
-
-    /// Runs the call; `output` makes the success's result (only the
-    /// metadata path copies the headers).
-    async fn run<O>(self, output: impl FnOnce(ResponseValue<T>, &CallState) -> O) -> Result<O> {
-        let limits = self.options.limits(self.transport.timeouts.total)?;
-        let request = self.request?;
-        let call = CallState::new(limits);
-        let (result, notes) = call.scope(pinelabs_api::drift::watch(request)).await;
-        inspect(&self.transport.monitor, &call, notes, &result);
-        let result = match result {
-            Ok(value) => Ok(output(value, &call)),
-            Err(e) => {
-                let cx = Context::of(&call, self.transport);
-                // Boxed: the rare path adds nothing to every call's future.
-                Err(Box::pin(map_with_body::<T>(e, cx)).await)
-            }
-        };
-        record(&call, result.as_ref().err());
-        result
+    pub fn with_metadata(self) -> CallFuture<F, T, Response<T>> {
+        CallFuture::new(self.options.limits(self.total), self.request, Response::of)
     }
 }
 
-/// Hands the call's answer to the drift monitor, with the notes its decoding
-/// made and whether the generated client could not decode it.
-fn inspect<T>(
-    monitor: &Monitor,
-    call: &CallState,
-    notes: u32,
-    result: &std::result::Result<T, ApiError>,
-) {
-    let mut seen = call.outcome();
-    let (Some(operation), Some(status), Some(body)) =
-        (seen.operation, seen.status, seen.body.take())
-    else {
-        return;
-    };
-    drop(seen);
-    let failed = matches!(
-        result,
-        Err(ApiError::InvalidResponsePayload(..) | ApiError::UnexpectedResponse(_))
-    );
-    monitor.inspect(operation, status, &body, notes, failed);
-}
-
-impl<T> Response<T> {
-    fn of(value: ResponseValue<T>, call: &CallState) -> Self {
-        let outcome = call.outcome();
-        Self {
-            status: value.status().as_u16(),
-            headers: value.headers().clone(),
-            request_id: outcome.request_id.clone(),
-            attempts: outcome.attempts,
-            value: value.into_inner(),
-        }
-    }
-}
-
-/// Records the call's end on its span, when someone listens.
-fn record(call: &CallState, error: Option<&Error>) {
-    let Some(span) = call.existing_span().filter(|s| !s.is_disabled()) else {
-        return;
-    };
-    let _entered = span.enter();
-    match error {
-        None => tracing::debug!("pinelabs call succeeded"),
-        Some(e) => {
-            telemetry::record_error(&span, ErrorType::of_error(e));
-            tracing::warn!(error = %e, "pinelabs call failed");
-        }
-    }
-}
-
-impl<'a, F, T> IntoFuture for Call<'a, F>
+impl<F, T> IntoFuture for Call<F>
 where
-    F: Future<Output = std::result::Result<ResponseValue<T>, ApiError>> + Send + 'a,
-    T: DeserializeOwned + Send + 'a,
+    F: Future<Output = std::result::Result<ResponseValue<T>, ApiError>>,
+    T: DeserializeOwned,
 {
     type Output = Result<T>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+    type IntoFuture = CallFuture<F, T, T>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run(|value, _| value.into_inner()))
+        let limits = self.options.limits(self.total);
+        CallFuture::new(limits, self.request, |value, _| value.into_inner())
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of a [`Call`]: the generated request in the call's scope,
+    /// then its value or its error, mapped with what the call saw.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct CallFuture<F: Future, T, O> {
+        #[pin]
+        scoped: Option<TaskLocalFuture<Scope, F>>,
+        refused: Option<Error>,
+        finish: fn(ResponseValue<T>, &Record) -> O,
+    }
+}
+
+impl<F: Future, T, O> std::fmt::Debug for CallFuture<F, T, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallFuture").finish_non_exhaustive()
+    }
+}
+
+impl<F: Future, T, O> CallFuture<F, T, O> {
+    fn new(
+        limits: Result<Limits>,
+        request: Result<F>,
+        finish: fn(ResponseValue<T>, &Record) -> O,
+    ) -> Self {
+        let (scoped, refused) = match (limits, request) {
+            (Ok(limits), Ok(request)) => {
+                let scope = Scope {
+                    limits,
+                    record: Cell::new(None),
+                };
+                (Some(SCOPE.scope(scope, request)), None)
+            }
+            (Err(e), _) | (_, Err(e)) => (None, Some(e)),
+        };
+        Self {
+            scoped,
+            refused,
+            finish,
+        }
+    }
+}
+
+impl<F, T, O> Future for CallFuture<F, T, O>
+where
+    F: Future<Output = std::result::Result<ResponseValue<T>, ApiError>>,
+    T: DeserializeOwned,
+{
+    type Output = Result<O>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<O>> {
+        let mut this = self.project();
+        let Some(mut scoped) = this.scoped.as_mut().as_pin_mut() else {
+            let again = || Error::invalid("call", "polled again after it completed");
+            return Poll::Ready(Err(this.refused.take().unwrap_or_else(again)));
+        };
+        let output = ready!(scoped.as_mut().poll(cx));
+        let scope = scoped.take_value();
+        let record = scope.and_then(|s| s.record.into_inner());
+        let record = record.unwrap_or_default();
+        this.scoped.set(None);
+        Poll::Ready(match output {
+            Ok(value) => Ok((this.finish)(value, &record)),
+            Err(e) => Err(map(e, &record, crate::decode::path_of::<T>)),
+        })
+    }
+}
+
+/// The generated client's error as ours, without a call's record: the
+/// request id comes from the response (when Pine Labs echoes it), and no
+/// excerpt of a body is kept.
+impl From<ApiError> for Error {
+    fn from(error: ApiError) -> Self {
+        map(error, &Record::bare(), |_| None)
+    }
+}
+
+/// The one mapping of the generated client's error, with what the call saw.
+/// `path` finds where a success body fails to decode (the caller knows the
+/// type).
+fn map(error: ApiError, record: &Record, path: fn(&[u8]) -> Option<(String, String)>) -> Error {
+    use pinelabs_api::Error as E;
+    match error {
+        E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
+            transport(e, record)
+        }
+        E::ErrorResponse(body) => {
+            let (status, headers) = (body.status().as_u16(), body.headers().clone());
+            Said::Documented(body.into_inner()).into_error(status, &headers, record)
+        }
+        E::UnexpectedResponse(response) => {
+            let (status, headers) = (response.status().as_u16(), response.headers().clone());
+            // The pipeline read the body already: it is in memory.
+            let body = response.bytes().now_or_never().and_then(|b| b.ok());
+            let said = format!("undocumented status {status}");
+            Said::body(&body.unwrap_or_default(), said, record).into_error(status, &headers, record)
+        }
+        E::InvalidResponsePayload(bytes, e) => {
+            // Tells the drift monitor, which checks the body when it drops.
+            pinelabs_api::drift::note();
+            match record.status.filter(|s| *s >= 400) {
+                Some(status) => {
+                    let why = "the error body is not Pine Labs' documented JSON shape".to_owned();
+                    Said::body(&bytes, why, record).into_error(status, &HeaderMap::new(), record)
+                }
+                None => {
+                    let (at, why) = path(&bytes).unwrap_or_else(|| (".".into(), e.to_string()));
+                    Error::decode(at, why, &bytes, record.secret(), record.request_id())
+                }
+            }
+        }
+        E::InvalidRequest(why) | E::Custom(why) => Error::invalid("request", why),
+    }
+}
+
+/// `Error::Timeout` after `after`.
+fn timeout(record: &Record, after: Duration) -> Error {
+    Error::Timeout {
+        after,
+        request_id: record.request_id(),
+        attempts: record.attempts,
+        retry_budget_exhausted: record.budget_exhausted,
+    }
+}
+
+/// A failure to send or to read: the pipeline's own (no token), the body
+/// limit, a timeout, or the transport.
+fn transport(e: reqwest::Error, record: &Record) -> Error {
+    if let Some(unsent) = pinelabs_http::carried::<Unsent>(&e) {
+        return unsent.error(record.request_id());
+    }
+    if let Some(too_large) = pinelabs_http::carried::<pinelabs_http::BodyTooLarge>(&e) {
+        return Error::ResponseTooLarge {
+            limit: too_large.limit,
+            request_id: record.request_id(),
+        };
+    }
+    if e.is_timeout() {
+        return timeout(record, record.timeout);
+    }
+    let cause = pinelabs_http::TransportCause::of(&e);
+    Error::Transport {
+        cause,
+        message: cause.message(&e),
+        request_id: record.request_id(),
+        retry_budget_exhausted: record.budget_exhausted,
+        source: e.without_url(),
+    }
+}
+
+/// What an error answer said.
+enum Said {
+    /// Pine Labs' documented error body.
+    Documented(ErrorResponse),
+    /// Anything else: a description, and the start of the body when the
+    /// call's record allows an excerpt (it knows the token to leave out).
+    Undocumented {
+        message: String,
+        excerpt: Option<String>,
+    },
+}
+
+impl Said {
+    /// `bytes` as the documented shape, or undocumented with `message`.
+    fn body(bytes: &[u8], message: String, record: &Record) -> Self {
+        match serde_json::from_slice::<ErrorResponse>(bytes) {
+            Ok(body) => Said::Documented(body),
+            Err(_) => Said::Undocumented {
+                message,
+                // Only with a record of the pipeline's, which knows the token.
+                excerpt: (record.attempts > 0)
+                    .then(|| crate::error::excerpt(bytes, &[record.secret()])),
+            },
+        }
+    }
+
+    /// `Error::Api` with the status, and the `Request-ID` of the call (or
+    /// of the response, where the call has none).
+    fn into_error(self, status: u16, headers: &HeaderMap, record: &Record) -> Error {
+        let (code, message, details, excerpt) = match self {
+            Said::Documented(body) => (
+                Some(body.code),
+                body.message,
+                body.additional_error_details.map(Box::new),
+                None,
+            ),
+            Said::Undocumented { message, excerpt } => (None, message, None, excerpt),
+        };
+        let echoed = || headers.get("request-id")?.to_str().ok().map(str::to_owned);
+        Error::Api {
+            status,
+            code,
+            message,
+            details,
+            excerpt,
+            retry_after: pinelabs_http::retry_after(headers),
+            request_id: record.request_id().or_else(echoed),
+            retry_budget_exhausted: record.budget_exhausted,
+        }
     }
 }

@@ -7,20 +7,18 @@ use pinelabs_api::{
     hooks::Hooks,
     types::{CustomerTokens, DeletedToken},
 };
+use pinelabs_http::{Bucket, RetryBudget, RetryPolicy, telemetry::Server};
 use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
 
 use crate::{
     auth::Credentials,
-    budget::{Bucket, RetryBudget},
     call::Call,
     config::{DEFAULT_MAX_RESPONSE_BYTES, Environment, Timeouts},
     error::{ApiError, Error, Result},
     monitor::{DriftDetection, DriftReport, Monitor},
-    retry::RetryPolicy,
-    telemetry, tls,
-    transport::Transport,
-    validate,
+    pipeline::Pipeline,
+    telemetry, tls, validate,
 };
 
 /// The default `User-Agent`: `pinelabs-rust/<crate version>`.
@@ -35,10 +33,10 @@ pub const USER_AGENT: &str = concat!("pinelabs-rust/", env!("CARGO_PKG_VERSION")
 /// [`delete_token`](Self::delete_token) also validate their inputs first;
 /// every other operation of the spec is reached through [`api`](Self::api).
 ///
-/// Every call is a [`Call`]: `.await` it, or set per-call options first
-/// (a deadline, fewer attempts, your `Request-ID`, extra headers) and ask
-/// for the answer's metadata. Retries of all calls (and clones) share one
-/// [`RetryBudget`].
+/// Every call is a [`Call`]: `.await` it, or set its
+/// [`options`](Call::options) first (a deadline, fewer attempts, your
+/// `Request-ID`, extra headers) and ask for the answer's metadata. Retries
+/// of all calls (and clones) share one [`RetryBudget`].
 ///
 /// **Cancellation is safe.** Dropping a call's future at any point (during
 /// an attempt, during the backoff before a retry, or while it waits on the
@@ -52,19 +50,19 @@ pub struct Client {
 
 struct Shared {
     base_url: String,
-    /// The generated client, built once; its hooks are the [`Transport`].
+    /// The generated client, built once; its hooks are the [`Pipeline`].
     api: pinelabs_api::Client,
-    transport: Arc<Transport>,
+    pipeline: Arc<Pipeline>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let transport = &self.shared.transport;
+        let pipeline = &self.shared.pipeline;
         f.debug_struct("Client")
             .field("base_url", &self.shared.base_url)
-            .field("auth", &transport.auth)
-            .field("retry", &transport.policy)
-            .field("timeouts", &transport.timeouts)
+            .field("auth", &pipeline.auth)
+            .field("retry", &pipeline.policy)
+            .field("timeouts", &pipeline.timeouts)
             .finish_non_exhaustive()
     }
 }
@@ -129,9 +127,11 @@ impl Client {
     /// spec, as this client has seen them: each finding with its count, when
     /// it was first seen and, for an unknown enum value, the value.
     ///
-    /// Answers are checked as [`ClientBuilder::drift_detection`] says, for
-    /// calls made through this client's methods and [`call`](Self::call)
-    /// (not for bare [`api`](Self::api) calls). Each finding also counts in
+    /// Answers are checked as [`ClientBuilder::drift_detection`] says, on
+    /// every path: this client's methods, [`call`](Self::call), bare
+    /// [`api`](Self::api) calls and the token exchange. (A bare call whose
+    /// answer does not decode is checked when its error is converted into
+    /// [`Error`].) Each finding also counts in
     /// the metric [`SPEC_DRIFT`](crate::telemetry::SPEC_DRIFT) and logs one
     /// `warn` event the first time. `pinelabs spec-check` turns findings
     /// into spec edits; see the README's "When the live API changes".
@@ -145,17 +145,18 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn spec_drift(&self) -> Vec<DriftReport> {
-        self.shared.transport.monitor.report()
+        self.shared.pipeline.monitor.report()
     }
 
     /// The generated client, for every operation of the spec.
     ///
-    /// Its calls go through this client's middleware: authentication,
-    /// `Request-ID` and `Request-Timestamp` (filled in when you set none),
-    /// retries by the method's idempotency, timeouts, the 401 refresh and
-    /// the tracing span. Its error converts into [`Error`] with `?` or
-    /// `Error::from`; wrap the call in [`call`](Self::call) to also get the
-    /// request id on every error and the body of an undocumented status.
+    /// Its calls take the same path as this client's own: the bearer and
+    /// the 401 refresh, `Request-ID` and `Request-Timestamp` (filled in when
+    /// you set none), retries by the method's idempotency with the retry
+    /// budget, timeouts, spans and metrics, and the drift monitor. Its error
+    /// converts into [`Error`] with `?` or `Error::from`; wrap the call in
+    /// [`call`](Self::call) to also get per-call options, the request id on
+    /// every error and the body of an undocumented status.
     ///
     /// ```no_run
     /// # async fn run(client: pinelabs::Client) -> pinelabs::Result<()> {
@@ -179,32 +180,38 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: pinelabs::Client) -> pinelabs::Result<()> {
     /// let request = client.api().list_customer_tokens().customer_id("cust-1").send();
-    /// let tokens = client.call(request).no_retries().await?;
+    /// let tokens = client
+    ///     .call(request)
+    ///     .options(pinelabs::CallOptions::new().max_attempts(1))
+    ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn call<'a, T, F>(&'a self, request: F) -> Call<'a, F>
+    pub fn call<T, F>(&self, request: F) -> Call<F>
     where
-        F: Future<Output = std::result::Result<ResponseValue<T>, ApiError>> + Send + 'a,
-        T: DeserializeOwned + Send + 'a,
+        F: Future<Output = std::result::Result<ResponseValue<T>, ApiError>>,
+        T: DeserializeOwned,
     {
-        Call::new(&self.shared.transport, Ok(request))
+        Call::new(self.total(), Ok(request))
+    }
+
+    fn total(&self) -> Duration {
+        self.shared.pipeline.timeouts.total
     }
 
     /// Every token saved for `customer_id`.
     ///
     /// `GET /api/v1/customer/{customer_id}/tokens`. Retried on connect
     /// errors, timeouts and the [`RETRYABLE_STATUSES`](crate::RETRYABLE_STATUSES).
-    /// `.await` it, or set [per-call options](Call) first.
+    /// `.await` it, or set [per-call options](Call::options) first.
     pub fn list_tokens(
         &self,
         customer_id: &str,
     ) -> Call<
-        '_,
         impl Future<Output = std::result::Result<ResponseValue<CustomerTokens>, ApiError>> + Send + '_,
     > {
         let request = validate::id("customer_id", customer_id)
             .map(|id| self.api().list_customer_tokens().customer_id(id).send());
-        Call::new(&self.shared.transport, request)
+        Call::new(self.total(), request)
     }
 
     /// Deletes `token_id` of `customer_id`.
@@ -213,14 +220,13 @@ impl Client {
     /// Retried only where the delete provably was not processed (connect
     /// errors, the [`NOT_PROCESSED_STATUSES`](crate::NOT_PROCESSED_STATUSES)),
     /// with the same reference and `Request-ID`; no per-call option changes
-    /// that. `.await` it, or set [per-call options](Call) first.
+    /// that. `.await` it, or set [per-call options](Call::options) first.
     pub fn delete_token(
         &self,
         customer_id: &str,
         token_id: &str,
         delete: &DeleteToken,
     ) -> Call<
-        '_,
         impl Future<Output = std::result::Result<ResponseValue<DeletedToken>, ApiError>> + Send + '_,
     > {
         let request = (|| {
@@ -235,7 +241,7 @@ impl Client {
                 .body(body)
                 .send())
         })();
-        Call::new(&self.shared.transport, request)
+        Call::new(self.total(), request)
     }
 }
 
@@ -250,8 +256,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     idempotency: BTreeMap<String, bool>,
     max_response_bytes: Option<usize>,
-    retry_budget: Option<RetryBudget>,
-    no_retry_budget: bool,
+    retry_budget: Option<Option<RetryBudget>>,
     drift_detection: DriftDetection,
 }
 
@@ -346,8 +351,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The most bytes of a response body the client reads (default
-    /// [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES), 4 MiB).
+    /// The most bytes of a response body the client reads (default 4 MiB,
+    /// about 2,000 tokens in one list).
     /// A larger or endless body ends the call with
     /// [`Error::ResponseTooLarge`] after at most this many bytes are held.
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
@@ -356,22 +361,20 @@ impl ClientBuilder {
     }
 
     /// The retry budget shared by every call and clone of the client
-    /// (default [`RetryBudget::default`]: AWS's standard retry quota).
-    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
-        self.retry_budget = Some(budget);
-        self.no_retry_budget = false;
-        self
-    }
-
-    /// No retry budget: every retry the policy allows is made, however many
-    /// calls are failing (not recommended for services at scale).
-    pub fn without_retry_budget(mut self) -> Self {
-        self.no_retry_budget = true;
-        self
-    }
-
-    /// Checks the configuration and builds the client. Nothing is sent.
+    /// (default [`RetryBudget::default`]: AWS's standard retry quota), or
+    /// `None`: every retry the policy allows is made, however many calls are
+    /// failing (not recommended for services at scale).
     ///
+    /// ```
+    /// let builder = pinelabs::Client::builder()
+    ///     .retry_budget(pinelabs::RetryBudget::default().capacity(1000));
+    /// let unbounded = pinelabs::Client::builder().retry_budget(None);
+    /// ```
+    pub fn retry_budget(mut self, budget: impl Into<Option<RetryBudget>>) -> Self {
+        self.retry_budget = Some(budget.into());
+        self
+    }
+
     /// Which answers are checked against the spec:
     /// [`DriftDetection::OnSurprise`] (the default), `EveryAnswer`, or `Off`.
     /// See [`Client::spec_drift`].
@@ -389,6 +392,8 @@ impl ClientBuilder {
         self
     }
 
+    /// Checks the configuration and builds the client. Nothing is sent.
+    ///
     /// An invalid setting is [`Error::InvalidInput`]; an HTTP client or TLS
     /// configuration that cannot be set up is [`Error::Build`]. Neither is
     /// retryable.
@@ -400,34 +405,33 @@ impl ClientBuilder {
                 "none given; set an access token, client credentials or a token provider",
             )
         })?;
-        credentials.check()?;
+        let auth = credentials.into_auth(self.timeouts.total)?;
         self.check_limits()?;
         let user_agent = self.user_agent.as_deref().unwrap_or(USER_AGENT);
         let user_agent = HeaderValue::try_from(user_agent)
             .map_err(|_| Error::invalid("user_agent", "must be a valid header value"))?;
         let http = self.http_client_for(&base_url)?;
-        let monitor = Arc::new(Monitor::new(self.drift_detection));
-        let transport = Arc::new(Transport {
-            auth: credentials.into_provider(http.clone(), &base_url, monitor.clone()),
+        let budget = self.retry_budget.unwrap_or(Some(RetryBudget::default()));
+        let pipeline = Arc::new(Pipeline {
+            auth,
             policy: self.retry,
             timeouts: self.timeouts,
             user_agent,
             idempotency: self.idempotency,
-            max_response_bytes: self
+            max_body: self
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
-            budget: (!self.no_retry_budget)
-                .then(|| Bucket::new(self.retry_budget.unwrap_or_default())),
-            server: telemetry::Server::of(&base_url),
-            monitor,
+            budget: budget.map(Bucket::new),
+            server: Server::of(&base_url),
+            monitor: Arc::new(Monitor::new(self.drift_detection)),
         });
         telemetry::describe();
         let api =
-            pinelabs_api::Client::new_with_client(&base_url, http, Hooks::new(transport.clone()));
+            pinelabs_api::Client::new_with_client(&base_url, http, Hooks::new(pipeline.clone()));
         let shared = Shared {
             base_url,
             api,
-            transport,
+            pipeline,
         };
         Ok(Client {
             shared: Arc::new(shared),

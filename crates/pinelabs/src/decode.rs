@@ -2,15 +2,12 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::{
-    drift::{self, Finding},
-    error::{Error, Result},
-};
+use crate::error::{Error, Result};
 
 /// Decodes a JSON body into `T`, or says where it went wrong.
 ///
-/// The client decodes every success body this way; it is public so that
-/// stored or captured bodies can be decoded with the same rules. A failure is
+/// The client finds the path of a success body that does not decode this
+/// way; use it for stored or captured bodies. A failure is
 /// [`Error::Decode`] with the JSON path of the offending field (found with
 /// `serde_path_to_error`), e.g. `tokens[0].is_compliant`.
 ///
@@ -24,57 +21,21 @@ use crate::{
 /// }
 /// ```
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    decode_with_path(bytes, "", None)
+    decode(bytes).map_err(|(path, why)| Error::decode(path, why, bytes, "", None))
 }
 
-/// Decodes one answer of `operation_id` as the client does, with drift
-/// detection: the value (or [`Error::Decode`]), and where the answer departs
-/// from the spec (see [`drift`](crate::drift)).
-///
-/// The full [`drift::check`] runs only when the decode gives a reason to
-/// ([`drift::needs_check`]), so an answer that matches the spec costs what
-/// the decode costs (BENCHMARKS.md). Use it for answers captured or stored
-/// outside the client.
-///
-/// ```
-/// use pinelabs::types::CustomerTokens;
-///
-/// let body = br#"{"customer_id": "c", "tokens": [{"token_id": "t", "tokenised_by": "x"}]}"#;
-/// let (list, findings) = pinelabs::decode_answer::<CustomerTokens>("list_customer_tokens", 200, body);
-/// assert_eq!(list.unwrap().tokens[0].token_id, "t");
-/// assert_eq!(findings[0].path, "tokens[].tokenised_by");
-/// ```
-pub fn decode_answer<T: DeserializeOwned>(
-    operation_id: &str,
-    status: u16,
-    body: &[u8],
-) -> (Result<T>, Vec<Finding>) {
-    let outer = pinelabs_api::drift::take();
-    let decoded = serde_json::from_slice::<T>(body);
-    let notes = pinelabs_api::drift::take();
-    pinelabs_api::drift::restore(outer);
-    let findings = if drift::needs_check(operation_id, status, notes, decoded.is_err()) {
-        drift::check(operation_id, status, body)
-    } else {
-        Vec::new()
-    };
-    // The path of a failure is found again, on the failure only.
-    let value = decoded.or_else(|_| decode_with_path(body, "", None));
-    (value, findings)
+/// Where `bytes` fails to decode as a `T`, and why (`None` when it
+/// decodes: serde_json refused what `serde_path_to_error` accepts).
+pub(crate) fn path_of<T: DeserializeOwned>(bytes: &[u8]) -> Option<(String, String)> {
+    decode::<T>(bytes).err()
 }
 
-/// [`decode_json`] for a call's answer: the excerpt of a failure never
-/// holds `secret`, and the error carries the call's `request_id`.
-pub(crate) fn decode_with_path<T: DeserializeOwned>(
-    bytes: &[u8],
-    secret: &str,
-    request_id: Option<String>,
-) -> Result<T> {
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, (String, String)> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let decoded = serde_path_to_error::deserialize::<_, T>(&mut de)
         .map_err(|e| (render_path(e.path()), e.into_inner()))
         .and_then(|value| de.end().map(|()| value).map_err(|e| (".".to_owned(), e)));
-    decoded.map_err(|(path, e)| Error::decode(path, e.to_string(), bytes, secret, request_id))
+    decoded.map_err(|(path, e)| (path, e.to_string()))
 }
 
 /// A JSON path such as `tokens[0].is_compliant`; `.` for the root. Keys that

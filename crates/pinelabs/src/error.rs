@@ -13,8 +13,7 @@
 use std::time::Duration;
 
 use pinelabs_api::types::{AdditionalErrorDetails, ErrorResponse};
-
-use crate::{retry::RETRYABLE_STATUSES, wire};
+use pinelabs_http::{RETRYABLE_STATUSES, TransportCause};
 
 /// The generated client's error, with the spec's shared error body.
 pub type ApiError = pinelabs_api::Error<ErrorResponse>;
@@ -143,7 +142,7 @@ pub enum Error {
         retry_budget_exhausted: bool,
         /// The underlying error.
         #[source]
-        source: Option<reqwest::Error>,
+        source: reqwest::Error,
     },
 
     /// A success response did not match the expected shape.
@@ -203,118 +202,6 @@ pub enum Error {
         /// The rule it breaks.
         rule: String,
     },
-}
-
-/// What a transport failure was, read from the error chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TransportCause {
-    /// The host name could not be resolved.
-    Dns,
-    /// Nobody listens at the address (TCP connection refused).
-    ConnectionRefused,
-    /// The TCP connection failed otherwise (unreachable network, reset).
-    Connect,
-    /// The TLS handshake failed (certificate, protocol, not a TLS server).
-    Tls,
-    /// The connection was closed or reset before the whole answer arrived.
-    ConnectionClosed,
-    /// Anything else the HTTP stack reported.
-    Other,
-}
-
-impl std::fmt::Display for TransportCause {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            TransportCause::Dns => "DNS lookup failed",
-            TransportCause::ConnectionRefused => "connection refused",
-            TransportCause::Connect => "could not connect",
-            TransportCause::Tls => "TLS handshake failed",
-            TransportCause::ConnectionClosed => "connection closed before the answer",
-            TransportCause::Other => "transport error",
-        })
-    }
-}
-
-impl TransportCause {
-    /// Reads the cause from `error`'s chain (hyper-util's connector errors,
-    /// `std::io::Error` kinds, hyper's incomplete message).
-    pub fn of(error: &reqwest::Error) -> Self {
-        let chain = || wire::chain(error);
-        let io_kind = |kinds: &[std::io::ErrorKind]| {
-            chain().any(|e| {
-                e.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| kinds.contains(&io.kind()))
-            })
-        };
-        // hyper-util names the connector's step in its ConnectError.
-        let step = |name: &str| chain().any(|e| e.to_string() == name);
-        use std::io::ErrorKind::*;
-        if step("dns error") {
-            TransportCause::Dns
-        } else if io_kind(&[ConnectionRefused]) {
-            TransportCause::ConnectionRefused
-        } else if step("tcp connect error") {
-            TransportCause::Connect
-        } else if error.is_connect() {
-            // Past DNS and TCP, the connector's only step left is TLS.
-            TransportCause::Tls
-        } else if io_kind(&[
-            ConnectionReset,
-            ConnectionAborted,
-            BrokenPipe,
-            UnexpectedEof,
-        ]) || chain().any(|e| {
-            e.downcast_ref::<hyper::Error>()
-                .is_some_and(|h| h.is_incomplete_message() || h.is_closed())
-        }) {
-            TransportCause::ConnectionClosed
-        } else {
-            TransportCause::Other
-        }
-    }
-
-    /// Its low-cardinality name, for `error.type` in logs, spans and metrics.
-    pub fn name(&self) -> &'static str {
-        match self {
-            TransportCause::Dns => "dns",
-            TransportCause::ConnectionRefused => "connection_refused",
-            TransportCause::Connect => "connect",
-            TransportCause::Tls => "tls",
-            TransportCause::ConnectionClosed => "connection_closed",
-            TransportCause::Other => "_OTHER",
-        }
-    }
-
-    /// What to do about it.
-    pub fn advice(&self) -> &'static str {
-        match self {
-            TransportCause::Dns => "check the base URL's host name and the machine's DNS",
-            TransportCause::ConnectionRefused => {
-                "check the base URL's host and port; nothing listens there"
-            }
-            TransportCause::Connect => "check the network path to Pine Labs, then retry",
-            TransportCause::Tls => {
-                "check that the base URL is Pine Labs' https address, the system's CA certificates and any proxy that intercepts TLS"
-            }
-            TransportCause::ConnectionClosed => {
-                "retry later; a delete may have taken effect, so resend it with the same merchant_unique_reference"
-            }
-            TransportCause::Other => "check the network and the base URL, then retry",
-        }
-    }
-}
-
-/// The cause and the innermost error's words, without the URL.
-pub(crate) fn transport_message(cause: TransportCause, error: &reqwest::Error) -> String {
-    let innermost = wire::chain(error)
-        .last()
-        .map(ToString::to_string)
-        .filter(|words| !words.contains("://"));
-    match innermost {
-        Some(words) if words != cause.to_string() => format!("{cause} ({words})"),
-        _ => cause.to_string(),
-    }
 }
 
 fn advice(status: u16) -> &'static str {
@@ -437,7 +324,7 @@ impl Error {
                 "the token endpoint is unreachable or failing: retry later; check the network and base URL if it lasts"
             }
             Error::Timeout { .. } => "retry later, or raise the timeout",
-            Error::Transport { cause, .. } => cause.advice(),
+            Error::Transport { cause, .. } => transport_advice(*cause),
             Error::Decode { .. } => "report it to the client's maintainers with the request id",
             Error::ResponseTooLarge { .. } => {
                 "raise max_response_bytes if such answers are expected"
@@ -456,28 +343,15 @@ impl Error {
         }
     }
 
-    /// A token failure's parts: why (without the variant's words), the
-    /// status and the transport cause; any other error as its `Display`.
-    pub(crate) fn token_parts(&self) -> (String, Option<u16>, Option<TransportCause>) {
-        match self {
-            Error::Auth { reason, status, .. } => (reason.clone(), *status, None),
-            Error::TokenUnavailable {
-                reason,
-                status,
-                cause,
-                ..
-            } => (reason.clone(), *status, *cause),
-            other => (other.to_string(), None, None),
-        }
-    }
-
     /// A failure to build the client.
     /// The message names what failed and the innermost cause's words.
     pub(crate) fn build(
         what: &str,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        let cause = wire::chain(&source).last().map(ToString::to_string);
+        let cause = pinelabs_http::chain(&source)
+            .last()
+            .map(ToString::to_string);
         Error::Build {
             message: match cause {
                 Some(cause) if cause != what => format!("{what} ({cause})"),
@@ -499,10 +373,121 @@ impl Error {
         Error::Decode {
             path,
             message,
-            excerpt: wire::excerpt(body, &[secret]),
+            excerpt: excerpt(body, &[secret]),
             request_id,
         }
     }
+}
+
+/// Why a call sent nothing: no token, in time or at all. `Clone`, so that
+/// one failed token fetch is shared by every call waiting on it; it travels
+/// through the generated client inside its `reqwest::Error` (see
+/// `pinelabs_http::fail`).
+#[derive(Debug, Clone, thiserror::Error)]
+pub(crate) enum Unsent {
+    /// [`Error::Auth`].
+    #[error("the token endpoint refused the credentials: {reason}")]
+    Refused { reason: String, status: Option<u16> },
+    /// [`Error::TokenUnavailable`].
+    #[error("no access token: {reason}")]
+    Unavailable {
+        reason: String,
+        status: Option<u16>,
+        cause: Option<TransportCause>,
+    },
+    /// [`Error::Timeout`]: the call's time was up before a token came.
+    #[error("no access token within {0:?}")]
+    Late(Duration),
+}
+
+impl Unsent {
+    /// The error of a call that sent nothing.
+    pub(crate) fn error(&self, request_id: Option<String>) -> Error {
+        match self.clone() {
+            Unsent::Refused { reason, status } => Error::Auth { reason, status },
+            Unsent::Unavailable {
+                reason,
+                status,
+                cause,
+            } => Error::TokenUnavailable {
+                reason,
+                status,
+                cause,
+            },
+            Unsent::Late(after) => Error::Timeout {
+                after,
+                request_id,
+                attempts: 0,
+                retry_budget_exhausted: false,
+            },
+        }
+    }
+
+    /// A token provider's failure.
+    pub(crate) fn of(error: Error) -> Self {
+        match error {
+            Error::Auth { reason, status } => Unsent::Refused { reason, status },
+            Error::TokenUnavailable {
+                reason,
+                status,
+                cause,
+            } => Unsent::Unavailable {
+                reason,
+                status,
+                cause,
+            },
+            Error::Timeout { after, .. } => Unsent::Late(after),
+            other => Unsent::Unavailable {
+                reason: other.to_string(),
+                status: other.status(),
+                cause: None,
+            },
+        }
+    }
+}
+
+/// What to do about a transport failure.
+fn transport_advice(cause: TransportCause) -> &'static str {
+    match cause {
+        TransportCause::Dns => "check the base URL's host name and the machine's DNS",
+        TransportCause::ConnectionRefused => {
+            "check the base URL's host and port; nothing listens there"
+        }
+        TransportCause::Tls => {
+            "check that the base URL is Pine Labs' https address, the system's CA certificates and any proxy that intercepts TLS"
+        }
+        TransportCause::ConnectionClosed => {
+            "retry later; a delete may have taken effect, so resend it with the same merchant_unique_reference"
+        }
+        _ => "check the network path to Pine Labs and the base URL, then retry",
+    }
+}
+
+/// At most this many bytes of a body are kept in an error.
+const EXCERPT_BYTES: usize = 512;
+
+/// The start of `body` as text, without any of `secrets`.
+pub(crate) fn excerpt(body: &[u8], secrets: &[&str]) -> String {
+    let mut out = redact(&String::from_utf8_lossy(body), secrets);
+    if out.len() > EXCERPT_BYTES {
+        let mut end = EXCERPT_BYTES;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
+        out.push('…');
+    }
+    out
+}
+
+/// Replaces every occurrence of each non-empty secret with `[REDACTED]`.
+pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(text.to_owned(), |acc, secret| {
+            acc.replace(secret, "[REDACTED]")
+        })
 }
 
 #[cfg(test)]
@@ -545,5 +530,18 @@ mod tests {
         assert!(api(503).is_retryable());
         assert!(!api(400).is_retryable());
         assert_eq!(api(404).status(), Some(404));
+    }
+
+    #[test]
+    fn excerpt_is_bounded_on_a_char_boundary_and_redacted() {
+        let body = format!("{}é{}", "a".repeat(EXCERPT_BYTES - 1), "b".repeat(100));
+        let e = excerpt(body.as_bytes(), &[]);
+        assert!(e.len() <= EXCERPT_BYTES + '…'.len_utf8());
+        assert!(e.ends_with('…'));
+        assert_eq!(
+            excerpt(b"secret=s3cr3t!", &["s3cr3t"]),
+            "secret=[REDACTED]!"
+        );
+        assert_eq!(excerpt(b"x", &[""]), "x");
     }
 }

@@ -1,44 +1,7 @@
-//! A production client for the Pine Labs Online customer-token API.
-//!
-//! This is the crate services depend on. It is a thin layer over the
-//! client generated from the OpenAPI spec (the `pinelabs-api` crate, reached
-//! through [`Client::api`]; its types are re-exported as [`types`]) that
-//! adds what a payment client needs in production:
-//!
-//! * **auth** ([`auth`]): a static token, the client-credentials grant with a
-//!   cached, single-flight refreshed token, or your own [`auth::TokenProvider`];
-//! * **configuration** ([`ClientBuilder`]): UAT / production / custom base
-//!   URL (`https` only, except on loopback), timeouts, retry policy, user
-//!   agent, an optional shared `reqwest::Client`;
-//! * **retries** ([`RetryPolicy`]): exponential backoff with full jitter,
-//!   `Retry-After`, and rules that respect idempotency (a delete is only
-//!   retried where it provably did not happen);
-//! * **validation**: every documented input limit is checked before a byte
-//!   is sent;
-//! * **one error type** ([`Error`]) that says what failed and what to do, and
-//!   carries the `Request-ID` to quote to support;
-//! * **every operation of the spec** through [`Client::api`] (the generated
-//!   client, built once) with the same middleware, present operations and
-//!   future ones alike; [`Client::call`] maps their errors with the call's
-//!   full context;
-//! * **tracing**, shaped for OpenTelemetry (through `tracing-opentelemetry`):
-//!   one `pinelabs.call` span per call (exported under its operationId, with
-//!   `pinelabs.operation_id`, `pinelabs.request_id`, `http.request.method`,
-//!   `url.template`, `http.response.status_code`, `error.type`,
-//!   `pinelabs.attempts`) and one client span per HTTP attempt named
-//!   `{method} {url.template}` with the stable HTTP client conventions'
-//!   attributes (`server.address`, `server.port`,
-//!   `http.request.resend_count` on retries, ...). Never an id, a secret or a
-//!   body: paths appear as their template;
-//! * **metrics** ([`telemetry`]): `http.client.request.duration` per
-//!   attempt, retry and token-fetch counters, through the `metrics` facade;
-//! * **spec drift** ([`drift`], on by default): answers that depart from the
-//!   hand-written spec (a new field or enum value, a missing field, an
-//!   undocumented status) are counted, logged once and listed by
-//!   [`Client::spec_drift`]; `pinelabs spec-check` prints the spec edit each
-//!   one implies (README: "When the live API changes").
-//!
-//! # Example
+//! A production client for the Pine Labs Online customer-token API: the
+//! thin layer services use over the client generated from the spec
+//! (`pinelabs-api`), on the HTTP layer `pinelabs-http`. The README says
+//! what it does for a service; this page is an index.
 //!
 //! ```no_run
 //! use pinelabs::{prelude::*, Client, DeleteToken, Environment};
@@ -48,140 +11,106 @@
 //!     .environment(Environment::Uat)
 //!     .client_credentials("my-client-id", "my-client-secret")
 //!     .build()?;
-//!
 //! let tokens = client.list_tokens("cust-v1-0811030624-aa-RBDgpR").await?;
 //! for token in tokens.active() {
-//!     println!("{} {:?}", token.token_id, token.card().and_then(|c| c.last4_digit.as_deref()));
+//!     println!("{}", token.token_id);
 //! }
-//!
-//! match client
-//!     .delete_token(
-//!         "cust-v1-0811030624-aa-RBDgpR",
-//!         "token-v1-1234567890-aa-ABCDEF",
-//!         &DeleteToken::new("del-ref-001").metadata("reason", "customer request"),
-//!     )
-//!     .await
-//! {
+//! let delete = DeleteToken::new("del-ref-001");
+//! match client.delete_token("cust-v1-0811030624-aa-RBDgpR", "token-v1-1234567890-aa-ABCDEF", &delete).await {
 //!     Ok(deleted) => assert!(deleted.is_deleted()),
 //!     Err(e) if e.is_retryable() => eprintln!("try again later: {e}"),
-//!     Err(e) => eprintln!("{e} (status {:?})", e.status()),
+//!     Err(e) => eprintln!("{e}; {}", e.advice()),
 //! }
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! # Testing your service
+//! # Index
 //!
-//! The `pinelabs-sandbox` crate (a dev-dependency) is a stateful fake of
-//! the API on loopback: tokens, deletes, the token endpoint, errors, and
-//! injected faults. Point the client at it:
+//! * [`Client`] and [`ClientBuilder`]: the environment, [`auth`]
+//!   credentials, [`Timeouts`], [`RetryPolicy`], [`RetryBudget`],
+//!   [`DriftDetection`], the TLS stack (features `rustls` (default),
+//!   `rustls-ring`, `native-tls`; [`reqwest`] is the matching reqwest).
+//! * The calls: [`Client::list_tokens`], [`Client::delete_token`]
+//!   ([`DeleteToken`]), and every operation of the spec through
+//!   [`Client::api`] and [`Client::call`]. Each is a [`Call`] with
+//!   [`CallOptions`] and, on request, its [`Response`] metadata.
+//! * [`Error`]: the one error type, with [`Error::advice`].
+//! * Spec drift: [`Client::spec_drift`] ([`DriftReport`], [`drift`]).
+//! * [`telemetry`]: metric names and spans. [`types`] and [`spec`]: the
+//!   generated types and the spec's facts. [`prelude`]: conveniences.
 //!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> pinelabs::Result<()> {
-//! use pinelabs_sandbox::{Fault, Sandbox, SEED_CUSTOMER_ID};
+//! # Anatomy of a call
 //!
-//! let sandbox = Sandbox::start().await.expect("loopback port");
-//! let client = pinelabs::Client::builder()
-//!     .base_url(sandbox.base_url())
-//!     .access_token(sandbox.access_token())
-//!     .build()?;
-//! sandbox.inject_faults(1, Fault::status(503).retry_after(0));
-//! let tokens = client.list_tokens(SEED_CUSTOMER_ID).await?; // retried once
-//! assert_eq!(tokens.tokens.len(), 1);
-//! assert_eq!(sandbox.requests().len(), 2);
-//! # Ok(())
-//! # }
-//! ```
+//! The files `client.list_tokens(id).await` passes through, in order:
 //!
-//! `Sandbox::set_chaos` injects seeded random faults for load tests, and
-//! `Sandbox::applied_deletes` is its ledger of deletes that took effect.
-//! From a shell, `pinelabs sandbox --port 8080` runs it standalone.
+//! 1. `pinelabs/src/client.rs`: `list_tokens` checks the id and builds the
+//!    generated request; it is a `Call`.
+//! 2. `pinelabs/src/call.rs`: the `Call`'s future puts its options in the
+//!    call's scope and polls the generated `send()` there.
+//! 3. `pinelabs-api/src/hooks.rs`: the generated `send()` builds the
+//!    request and its `exec` hook hands it to the pipeline.
+//! 4. `pinelabs/src/pipeline.rs`: headers, the bearer, the attempts, the
+//!    call's record (written once, into its scope) and the drift monitor.
+//! 5. `pinelabs-http/src/attempts.rs`: the attempt loop, then the final
+//!    body, read once and capped.
 //!
-//! # TLS
-//!
-//! Choose the TLS stack with one feature (the generated `pinelabs-api`
-//! enables none):
-//!
-//! | feature | stack | builds |
-//! |---|---|---|
-//! | `rustls` (default) | rustls + aws-lc-rs | `aws-lc-sys` (a C build) |
-//! | `rustls-ring` | rustls + ring, platform verifier | no aws-lc |
-//! | `native-tls` | the platform's (OpenSSL on Linux) | needs `libssl-dev` |
-//!
-//! `pinelabs = { version = "0.2", default-features = false, features =
-//! ["rustls-ring"] }`. With none of them only `http://` base URLs work, and
-//! [`ClientBuilder::build`] refuses an `https://` one. CI builds and tests
-//! each choice and checks that `aws-lc-sys` is absent from the other two.
-//!
-//! # Why these dependencies
-//! * `pinelabs-api` / `progenitor-client`: the generated client and its runtime.
-//! * `reqwest`: the HTTP client progenitor generates for (re-exported as
-//!   [`reqwest`]). `rustls` and `rustls-platform-verifier`
-//!   (only with the `rustls-ring` feature): reqwest's own TLS crates, to
-//!   give it a ring-based configuration.
-//! * `thiserror`: the one error type. `secrecy`: secrets that do not print.
-//! * `tokio`: timers, the single-flight refresh lock. `tracing`: spans.
-//!   `metrics`: the metrics facade (why not the OpenTelemetry API: see
-//!   [`telemetry`]). `hyper`: to read a closed connection in an error chain.
-//! * `uuid`: `Request-ID`s. `chrono`: timestamps (already in the generated types).
-//! * `http`, `http-body-util`: `Limited`, the response-size cap.
-//! * `futures-util`: `Shared`/`WeakShared`, the token refresh that every
-//!   waiting call polls and that is dropped with its last waiter.
-//! * `fastrand`: backoff jitter, no need for a CSPRNG. `httpdate`: `Retry-After`
-//!   dates. `serde_path_to_error`: the JSON path of a decode failure. `url`:
-//!   base-URL checks.
+//! And back: the pipeline hands the answer to the generated code, which
+//! decodes it, and `call.rs` returns the value or maps the error (the one
+//! mapping) with the record.
 //!
 //! # Layers
 //!
 //! Each module imports only from the modules on the lines below its own
-//! (`cargo xtask lint` reads this table and fails on an upward import,
-//! naming it; the crate root may use every module):
+//! (`cargo xtask lint` checks it):
 //!
 //! ```text
-//! client                                 Client, ClientBuilder, the calls
-//! call                                   one call: its options, its future, its metadata
-//! map                                    generated errors -> Error, with the call's context
-//! transport                              the middleware: retry loop, auth headers, spans
-//! auth                                   tokens: static, client credentials, providers
-//! monitor                                the drift monitor: which answers to check, what is said
-//! config decode telemetry tls validate   settings, decoding, metrics and spans, inputs
-//! error                                  the one error type and its names
-//! budget drift ext retry wire            pure: retry budget, spec drift, extension traits, retry rules, wire facts
+//! client                                    Client, ClientBuilder, the typed calls
+//! pipeline                                  the one path of every call into the API
+//! auth monitor                              tokens; the drift monitor
+//! call                                      one call: options, scope, record, future, error mapping
+//! config decode ext telemetry tls validate  settings, decoding, conveniences, spans, inputs
+//! error                                     the one error type
 //! ```
+//!
+//! # Why these dependencies
+//! * `pinelabs-api`, `progenitor-client`: the generated client and its
+//!   runtime. `pinelabs-http`: attempts, retries, the body cap (HTTP only).
+//! * `reqwest`: the HTTP client progenitor generates for. `rustls`,
+//!   `rustls-platform-verifier` (only with `rustls-ring`): reqwest's own TLS
+//!   crates, for a ring-based configuration.
+//! * `thiserror`: the one error type. `secrecy`: secrets that do not print.
+//! * `tokio`: the clock and the call's task-local scope. `tracing`,
+//!   `metrics`: spans and the metrics facade.
+//! * `futures-util`: `Shared`, the token fetch every waiting call polls.
+//!   `pin-project-lite`: the call's future without a box. `bytes`: the
+//!   body handed on to the drift monitor.
+//! * `uuid`: `Request-ID`s. `chrono`: timestamps. `serde_path_to_error`:
+//!   the JSON path of a decode failure. `url`: base-URL checks.
 #![deny(missing_docs)]
 
 pub mod auth;
-mod budget;
 mod call;
 mod client;
 mod config;
 mod decode;
-pub mod drift;
 mod error;
-pub mod ext;
-mod map;
+mod ext;
 mod monitor;
-mod retry;
+mod pipeline;
 pub mod telemetry;
 mod tls;
-mod transport;
-pub mod validate;
-mod wire;
+mod validate;
 
-pub use budget::RetryBudget;
-pub use call::{Call, CallOptions, Response};
+pub use call::{Call, CallFuture, CallOptions, Response};
 pub use client::{Client, ClientBuilder, DeleteToken, USER_AGENT};
-pub use config::{
-    DEFAULT_MAX_RESPONSE_BYTES, Environment, PRODUCTION_BASE_URL, Timeouts, UAT_BASE_URL,
+pub use config::{Environment, Timeouts};
+pub use decode::decode_json;
+pub use error::{ApiError, Error, Result};
+pub use monitor::{DriftDetection, DriftReport};
+pub use pinelabs_http::{
+    NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES, RetryBudget, RetryPolicy, TransportCause,
 };
-pub use decode::{decode_answer, decode_json};
-pub use error::{ApiError, Error, Result, TransportCause};
-pub use monitor::{DriftDetection, DriftReport, MAX_DISTINCT_FINDINGS};
-#[allow(deprecated)]
-pub use retry::REFUSED_STATUSES;
-pub use retry::{NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES, RetryPolicy};
-pub use wire::{REQUEST_ID_HEADER, REQUEST_TIMESTAMP_HEADER};
 
 /// The `reqwest` this crate is built with: a service passing its own client
 /// to [`ClientBuilder::http_client`] builds it from `pinelabs::reqwest`, so
@@ -195,6 +124,12 @@ pub use pinelabs_api::types;
 /// The spec's facts, generated from it: operations, documented answers,
 /// schema shapes, examples, limits, servers.
 pub use pinelabs_api::spec;
+
+/// Spec drift: where a live answer departs from the spec ([`check`](drift::check)
+/// compares one answer with it; a [`Client`] watches its own answers).
+pub mod drift {
+    pub use pinelabs_api::drift::{DriftKind, Finding, MAX_VALUE_CHARS, check};
+}
 
 /// The extension traits, for `use pinelabs::prelude::*`.
 pub mod prelude {

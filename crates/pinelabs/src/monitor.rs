@@ -1,18 +1,16 @@
-//! The client's drift monitor: which answers are checked against the spec,
-//! and what the client keeps and says of each [`Finding`].
+//! The client's drift monitor: which answers are checked against the spec
+//! (as [`pinelabs_api::drift`] says), and what the client keeps and says of
+//! each [`Finding`].
 //!
-//! **Which answers.** A full check ([`drift::check`]) reads the body a
-//! second time, so by default ([`DriftDetection::OnSurprise`]) it runs only
-//! when the answer gives a reason to:
-//! * decoding it noted a key or an enum value the spec does not have
-//!   (`pinelabs_api::drift`: the generated types note them as they decode);
-//! * it did not decode, or its status is not documented;
-//! * its type has an optional property that the spec says cannot be null, a
-//!   `null` there decoding as `None` without a note (the token answer's
-//!   `access_token`).
-//!
-//! An answer that decodes cleanly into a type without such properties
-//! costs nothing more. [`DriftDetection::EveryAnswer`] checks every answer
+//! **Which answers.** By default ([`DriftDetection::OnSurprise`]) an answer
+//! is checked in full when its status is undocumented or its type can hide
+//! drift from the decode ([`drift::must_check`]), or when decoding it
+//! noted a surprise or failed. The last two are only known after the
+//! generated code has decoded the answer, so the monitor hands the body on
+//! as bytes whose owner looks at the decode's notes when it is dropped:
+//! right after a successful decode, or when the error of a failed one is
+//! mapped (which notes the failure). An answer that decodes cleanly costs
+//! one allocation more. [`DriftDetection::EveryAnswer`] checks every answer
 //! (what `pinelabs spec-check` uses); [`DriftDetection::Off`] none.
 //!
 //! **What is said.** Each finding adds 1 to the counter
@@ -23,16 +21,17 @@
 
 use std::{
     collections::BTreeMap,
-    sync::{Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard},
     time::SystemTime,
 };
 
-use pinelabs_api::spec;
-
-use crate::{
+use bytes::Bytes;
+use pinelabs_api::{
     drift::{self, Finding},
-    telemetry,
+    spec::Operation,
 };
+
+use crate::telemetry;
 
 /// Which answers the client checks against the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,7 +39,7 @@ use crate::{
 pub enum DriftDetection {
     /// None.
     Off,
-    /// Those that give a reason to (the default; see the module docs).
+    /// Those that give a reason to (the default; see [`Client::spec_drift`](crate::Client::spec_drift)).
     #[default]
     OnSurprise,
     /// Every answer, in full (for a scheduled check, not for production
@@ -62,7 +61,7 @@ pub struct DriftReport {
 
 /// A client keeps at most this many distinct findings; later ones are
 /// still counted in the metric and logged, not kept.
-pub const MAX_DISTINCT_FINDINGS: usize = 256;
+const MAX_DISTINCT_FINDINGS: usize = 256;
 
 /// The drift monitor of one client.
 #[derive(Debug, Default)]
@@ -79,34 +78,38 @@ impl Monitor {
         }
     }
 
-    /// Whether answers are kept for a check.
-    pub(crate) fn is_on(&self) -> bool {
-        self.mode != DriftDetection::Off
-    }
-
-    /// Checks one answer if it needs it: `notes` made while decoding it,
-    /// and whether the generated client failed to decode it.
-    pub(crate) fn inspect(
-        &self,
-        operation: &spec::Operation,
+    /// The body of an answer of `op` with `status`, handed on to the
+    /// generated code: checked now, checked when its decode has noted
+    /// something, or not at all.
+    pub(crate) fn watch(
+        self: &Arc<Self>,
+        op: &'static Operation,
         status: u16,
-        body: &[u8],
-        notes: u32,
-        failed: bool,
-    ) {
-        let needed = match self.mode {
-            DriftDetection::Off => false,
-            DriftDetection::EveryAnswer => true,
-            DriftDetection::OnSurprise => drift::needs_check_of(operation, status, notes, failed),
-        };
-        if needed {
-            self.record(drift::check(operation.operation_id, status, body));
+        body: Bytes,
+    ) -> Bytes {
+        match self.mode {
+            DriftDetection::Off => body,
+            DriftDetection::OnSurprise if !drift::must_check(op, status) => {
+                // From here to the body's drop, notes are its decode's.
+                drift::take();
+                let monitor = self.clone();
+                Bytes::from_owner(Seen {
+                    monitor,
+                    op,
+                    status,
+                    body,
+                })
+            }
+            _ => {
+                self.inspect(op, status, &body);
+                body
+            }
         }
     }
 
-    /// Counts, logs (once) and keeps each finding.
-    pub(crate) fn record(&self, findings: Vec<Finding>) {
-        for finding in findings {
+    /// Checks one answer in full and records what it finds.
+    fn inspect(&self, op: &Operation, status: u16, body: &[u8]) {
+        for finding in drift::check(op.operation_id, status, body) {
             telemetry::spec_drift(&finding);
             let mut seen = self.seen();
             let room = seen.len() < MAX_DISTINCT_FINDINGS;
@@ -120,11 +123,6 @@ impl Monitor {
                         first_seen: SystemTime::now(),
                     };
                     seen.insert(finding, report);
-                    if seen.len() == MAX_DISTINCT_FINDINGS {
-                        tracing::warn!(
-                            "the drift monitor keeps no more distinct findings; later ones are only counted"
-                        );
-                    }
                 }
                 // Full: the metric still counts it.
                 None => {}
@@ -139,6 +137,28 @@ impl Monitor {
 
     fn seen(&self) -> MutexGuard<'_, BTreeMap<Finding, DriftReport>> {
         self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// An answer's body, owned until the generated code is done with it.
+struct Seen {
+    monitor: Arc<Monitor>,
+    op: &'static Operation,
+    status: u16,
+    body: Bytes,
+}
+
+impl AsRef<[u8]> for Seen {
+    fn as_ref(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl Drop for Seen {
+    fn drop(&mut self) {
+        if drift::take() > 0 {
+            self.monitor.inspect(self.op, self.status, &self.body);
+        }
     }
 }
 

@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 /// into a single segment and are refused: `.` and `..` (URL dot-segments,
 /// which every URL parser removes) and anything containing `\` (which URL
 /// parsers read as `/`).
-pub fn id(field: &'static str, value: &str) -> Result<ResourceId> {
+pub(crate) fn id(field: &'static str, value: &str) -> Result<ResourceId> {
     // Ids are ASCII: a byte scan, and the char scan only for other text.
     let forbidden_char = |c: char| c.is_control() || c == '\\';
     let found = if value.is_ascii() {
@@ -66,7 +66,7 @@ fn forbidden(field: &'static str, c: char) -> Error {
 
 /// The most metadata pairs a delete may carry: the spec's `maxProperties`
 /// of `DeleteTokenRequest.merchant_metadata` (`None` if it sets none).
-pub fn max_metadata_pairs() -> Option<usize> {
+pub(crate) fn max_metadata_pairs() -> Option<usize> {
     spec::max_properties("DeleteTokenRequest", "merchant_metadata")
 }
 
@@ -75,7 +75,7 @@ pub fn max_metadata_pairs() -> Option<usize> {
 /// Metadata keys obey the same limit as values (the spec documents "every
 /// key and value at most 256 characters"; OpenAPI 3.0 cannot constrain
 /// keys), so both are checked as a `MetadataValue`.
-pub fn delete_body(
+pub(crate) fn delete_body(
     reference: &str,
     metadata: &BTreeMap<String, String>,
 ) -> Result<DeleteTokenRequest> {

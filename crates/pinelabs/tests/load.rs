@@ -308,7 +308,7 @@ async fn an_outage_costs_at_most_a_tenth_more_requests_with_the_retry_budget() {
     let budgeted = builder().build().expect("config");
     let (with_budget, ok) = run_lists(&budgeted, &sandbox).await;
     assert_eq!(ok, 0);
-    let unbudgeted = builder().without_retry_budget().build().expect("config");
+    let unbudgeted = builder().retry_budget(None).build().expect("config");
     let (without_budget, _) = run_lists(&unbudgeted, &sandbox).await;
     println!(
         "outage: {CALLS} calls at concurrency {CONCURRENCY}, every answer 503: \
@@ -339,7 +339,7 @@ async fn the_retry_budget_keeps_the_chaos_success_share() {
             .access_token(sandbox.access_token())
             .attempt_timeout(Duration::from_millis(300));
         if !budget {
-            builder = builder.without_retry_budget();
+            builder = builder.retry_budget(None);
         }
         let (requests, succeeded) = run_lists(&builder.build().expect("config"), &sandbox).await;
         let share = succeeded as f64 / CALLS as f64 * 100.0;

@@ -137,7 +137,7 @@ fn the_retry_budget_is_measured() {
         let client = Client::builder()
             .base_url(sandbox.base_url())
             .access_token(sandbox.access_token())
-            .retry_budget(RetryBudget::default().with_capacity(10))
+            .retry_budget(RetryBudget::default().capacity(10))
             .build()
             .expect("config");
         for _ in 0..2 {

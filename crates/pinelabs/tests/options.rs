@@ -9,7 +9,7 @@ mod common;
 use std::{future::IntoFuture, time::Duration};
 
 use common::*;
-use pinelabs::{Client, DeleteToken, Error, RetryBudget, RetryPolicy};
+use pinelabs::{CallOptions, Client, DeleteToken, Error, RetryBudget, RetryPolicy};
 use pinelabs_sandbox::{Fault, SEED_CUSTOMER_ID, SEED_TOKEN_ID, Sandbox};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
@@ -25,8 +25,8 @@ fn client_of(sandbox: &Sandbox) -> Client {
         .timeout(Duration::from_secs(30))
         .retry_policy(
             RetryPolicy::default()
-                .with_initial_backoff(Duration::from_millis(10))
-                .with_max_backoff(Duration::from_millis(10)),
+                .initial_backoff(Duration::from_millis(10))
+                .max_backoff(Duration::from_millis(10)),
         )
         .build()
         .expect("config")
@@ -40,8 +40,11 @@ async fn a_per_call_timeout_shorter_than_the_clients_ends_the_call_with_its_cont
     let started = tokio::time::Instant::now();
     let err = client
         .list_tokens(SEED_CUSTOMER_ID)
-        .timeout(Duration::from_millis(800))
-        .request_id("handler-budget-1")
+        .options(
+            CallOptions::new()
+                .timeout(Duration::from_millis(800))
+                .request_id("handler-budget-1"),
+        )
         .await
         .expect_err("the answer takes 5 s");
     assert_eq!(started.elapsed(), Duration::from_millis(800));
@@ -61,13 +64,13 @@ async fn a_per_call_timeout_shorter_than_the_clients_ends_the_call_with_its_cont
 }
 
 #[tokio::test(start_paused = true)]
-async fn no_retries_sends_once() {
+async fn one_attempt_sends_once() {
     let sandbox = Sandbox::start().await.expect("sandbox");
     let client = client_of(&sandbox);
     sandbox.inject_faults(1, Fault::status(503).retry_after(0));
     let err = client
         .list_tokens(SEED_CUSTOMER_ID)
-        .no_retries()
+        .options(CallOptions::new().max_attempts(1))
         .await
         .expect_err("503");
     assert_eq!(err.status(), Some(503));
@@ -87,7 +90,7 @@ async fn max_attempts_narrows_the_policy_and_never_widens_it() {
         sandbox.inject_faults(10, Fault::status(503).retry_after(0));
         client_of(&sandbox)
             .list_tokens(SEED_CUSTOMER_ID)
-            .max_attempts(asked)
+            .options(CallOptions::new().max_attempts(asked))
             .await
             .expect_err("503");
         assert_eq!(sandbox.requests().len(), sent, "max_attempts({asked})");
@@ -101,7 +104,7 @@ async fn a_callers_request_id_is_sent_on_every_attempt_and_reported_back() {
     sandbox.inject_faults(1, Fault::status(503).retry_after(0));
     let answer = client
         .list_tokens(SEED_CUSTOMER_ID)
-        .request_id("svc-7781")
+        .options(CallOptions::new().request_id("svc-7781"))
         .with_metadata()
         .await
         .expect("retried once");
@@ -116,13 +119,13 @@ async fn a_callers_request_id_is_sent_on_every_attempt_and_reported_back() {
     sandbox.inject_faults(1, Fault::status(500));
     let err = client
         .delete_token(SEED_CUSTOMER_ID, SEED_TOKEN_ID, &DeleteToken::new("d-1"))
-        .request_id("svc-7782")
+        .options(CallOptions::new().request_id("svc-7782"))
         .await
         .expect_err("500");
     assert_eq!(err.request_id(), Some("svc-7782"), "errors report it too");
     let invalid = client
         .list_tokens(SEED_CUSTOMER_ID)
-        .request_id("x".repeat(51))
+        .options(CallOptions::new().request_id("x".repeat(51)))
         .await
         .expect_err("too long");
     assert!(
@@ -154,9 +157,8 @@ async fn extra_headers_arrive_and_reserved_ones_are_refused() {
     let client = client(&server);
     client
         .list_tokens(CUSTOMER)
-        .header("x-correlation-id", "order-7781")
         .options(
-            pinelabs::CallOptions::default()
+            CallOptions::new()
                 .header("x-correlation-id", "order-7781")
                 .header("x-tenant", "north"),
         )
@@ -165,7 +167,7 @@ async fn extra_headers_arrive_and_reserved_ones_are_refused() {
     for reserved in ["Authorization", "request-id", "content-type", "User-Agent"] {
         let err = client
             .list_tokens(CUSTOMER)
-            .header(reserved, "x")
+            .options(CallOptions::new().header(reserved, "x"))
             .await
             .expect_err("reserved");
         assert!(
@@ -195,8 +197,11 @@ async fn no_option_makes_a_delete_retry_after_a_500() {
     sandbox.inject_faults(1, Fault::status(500));
     let err = client
         .delete_token(SEED_CUSTOMER_ID, SEED_TOKEN_ID, &DeleteToken::new("d-500"))
-        .max_attempts(10)
-        .timeout(Duration::from_secs(60))
+        .options(
+            CallOptions::new()
+                .max_attempts(10)
+                .timeout(Duration::from_secs(60)),
+        )
         .await
         .expect_err("500");
     assert_eq!(err.status(), Some(500));
@@ -299,7 +304,7 @@ async fn cancelled_while_waiting_on_the_shared_token_fetch() {
         sandbox
             .requests()
             .iter()
-            .filter(|r| r.path == pinelabs::auth::TOKEN_PATH)
+            .filter(|r| r.path == token_path())
             .count()
     };
     let started = tokio::time::Instant::now();
@@ -356,7 +361,7 @@ async fn cancelled_while_waiting_on_the_shared_token_fetch() {
 #[tokio::test(start_paused = true)]
 async fn the_retry_budget_stops_retries_and_says_so() {
     let sandbox = Sandbox::start().await.expect("sandbox");
-    let budget = RetryBudget::default().with_capacity(10);
+    let budget = RetryBudget::default().capacity(10);
     let client = Client::builder()
         .base_url(sandbox.base_url())
         .access_token(sandbox.access_token())
@@ -409,7 +414,7 @@ async fn the_retry_budget_stops_retries_and_says_so() {
     let unbudgeted = Client::builder()
         .base_url(sandbox.base_url())
         .access_token(sandbox.access_token())
-        .without_retry_budget()
+        .retry_budget(None)
         .build()
         .expect("config");
     let before = sandbox.requests().len();

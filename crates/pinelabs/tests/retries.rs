@@ -98,7 +98,7 @@ async fn paused_sandbox(
     let client = Client::builder()
         .base_url(sandbox.base_url())
         .access_token(sandbox.access_token())
-        .retry_policy(fast_retries().with_max_retry_after(max_retry_after))
+        .retry_policy(fast_retries().max_retry_after(max_retry_after))
         .attempt_timeout(Duration::from_millis(200))
         .timeout(total)
         .build()

@@ -194,3 +194,19 @@ pub fn thousand_tokens() -> Vec<u8> {
     doc["total_tokens"] = 1000.into();
     serde_json::to_vec(&doc).expect("json")
 }
+
+/// Decodes a list answer as the client does with drift detection on: the
+/// decode, with its notes taken before and after, and the full check only
+/// when the decode noted a surprise or the spec says so.
+pub fn decode_detecting(body: &[u8]) -> (pinelabs::types::CustomerTokens, usize) {
+    use pinelabs_api::drift;
+    let op = pinelabs::spec::operation("list_customer_tokens").expect("operation");
+    drift::take();
+    let list = serde_json::from_slice(body).expect("decodes");
+    let findings = if drift::take() > 0 || drift::must_check(op, 200) {
+        drift::check(op.operation_id, 200, body).len()
+    } else {
+        0
+    };
+    (list, findings)
+}

@@ -29,13 +29,20 @@ pub const DELETE_PATH: &str =
     "/api/v1/customer/cust-v1-0811030624-aa-RBDgpR/tokens/token-v1-1234567890-aa-ABCDEF/delete";
 pub const BEARER: &str = "static-test-token-3f9a";
 
+/// The token endpoint's path, from the spec.
+pub fn token_path() -> &'static str {
+    pinelabs::spec::operation("generate_token")
+        .expect("the spec has the token operation")
+        .path
+}
+
 /// A retry policy with tiny delays, so tests are fast.
 pub fn fast_retries() -> RetryPolicy {
     RetryPolicy::default()
-        .with_max_attempts(3)
-        .with_initial_backoff(Duration::from_millis(1))
-        .with_max_backoff(Duration::from_millis(5))
-        .with_max_retry_after(Duration::from_secs(5))
+        .max_attempts(3)
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(5))
+        .max_retry_after(Duration::from_secs(5))
 }
 
 /// A builder for `server` with a static token and fast retries.

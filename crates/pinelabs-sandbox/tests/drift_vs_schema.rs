@@ -1,9 +1,9 @@
 //! The drift check reads answers as the spec's JSON Schema does when every
 //! object forbids extra properties: `jsonschema` (an independent validator)
-//! and `pinelabs::drift::check` must agree on every answer, drifting or not.
+//! and `pinelabs_api::drift::check` must agree on every answer, drifting or not.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use pinelabs::{drift, spec};
+use pinelabs_api::{drift, spec};
 use pinelabs_codegen::validate::SpecSchemas;
 use pinelabs_sandbox::{Drift, SEED_CUSTOMER_ID, SEED_TOKEN_ID, Sandbox};
 use serde_json::Value;

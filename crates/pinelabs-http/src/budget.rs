@@ -13,16 +13,14 @@
 //! so ordinary fault rates (a few percent) never touch it. gRPC's retry
 //! throttling is the same idea with a different unit.
 //!
-//! The bottom layer: nothing here imports another module of the crate.
-
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// The retry budget's settings ([`ClientBuilder::retry_budget`](crate::ClientBuilder::retry_budget)).
+/// The retry budget's settings.
 ///
 /// ```
-/// let budget = pinelabs::RetryBudget::default().with_capacity(1000);
+/// let budget = pinelabs_http::RetryBudget::default().capacity(1000);
 /// assert_eq!(budget.capacity, 1000);
-/// assert_eq!(pinelabs::RetryBudget::default().retry_cost, 5);
+/// assert_eq!(pinelabs_http::RetryBudget::default().retry_cost, 5);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -50,39 +48,41 @@ impl Default for RetryBudget {
 
 impl RetryBudget {
     /// Sets the tokens of a full bucket.
-    pub fn with_capacity(mut self, capacity: u32) -> Self {
+    pub fn capacity(mut self, capacity: u32) -> Self {
         self.capacity = capacity;
         self
     }
 
     /// Sets the tokens a retry takes.
-    pub fn with_retry_cost(mut self, cost: u32) -> Self {
+    pub fn retry_cost(mut self, cost: u32) -> Self {
         self.retry_cost = cost;
         self
     }
 
     /// Sets the tokens a retry after a timeout takes.
-    pub fn with_timeout_retry_cost(mut self, cost: u32) -> Self {
+    pub fn timeout_retry_cost(mut self, cost: u32) -> Self {
         self.timeout_retry_cost = cost;
         self
     }
 
     /// Sets the tokens a first-attempt success puts back.
-    pub fn with_success_refund(mut self, refund: u32) -> Self {
+    pub fn success_refund(mut self, refund: u32) -> Self {
         self.success_refund = refund;
         self
     }
 }
 
-/// A client's bucket: [`RetryBudget`] settings and the tokens left.
+/// A bucket of retry tokens: [`RetryBudget`] settings and the tokens left,
+/// shared by every request of a client.
 #[derive(Debug)]
-pub(crate) struct Bucket {
+pub struct Bucket {
     settings: RetryBudget,
     tokens: AtomicU32,
 }
 
 impl Bucket {
-    pub(crate) fn new(settings: RetryBudget) -> Self {
+    /// A full bucket with these settings.
+    pub fn new(settings: RetryBudget) -> Self {
         Self {
             settings,
             tokens: AtomicU32::new(settings.capacity),
@@ -91,7 +91,7 @@ impl Bucket {
 
     /// Takes the cost of one retry (after a timeout or not); `None` when the
     /// bucket has too few tokens, and then nothing is taken.
-    pub(crate) fn take(&self, after_timeout: bool) -> Option<u32> {
+    pub fn take(&self, after_timeout: bool) -> Option<u32> {
         let cost = if after_timeout {
             self.settings.timeout_retry_cost
         } else {
@@ -108,7 +108,7 @@ impl Bucket {
     /// After a success: puts back what its last retry took (`taken`), or
     /// the first-attempt refund; never above the capacity. Whether the
     /// bucket changed (a full bucket stays as it is).
-    pub(crate) fn refund(&self, taken: Option<u32>) -> bool {
+    pub fn refund(&self, taken: Option<u32>) -> bool {
         let amount = taken.unwrap_or(self.settings.success_refund);
         let capacity = self.settings.capacity;
         self.tokens
@@ -119,7 +119,7 @@ impl Bucket {
     }
 
     /// The tokens left.
-    pub(crate) fn left(&self) -> u32 {
+    pub fn left(&self) -> u32 {
         self.tokens.load(Ordering::Acquire)
     }
 }
@@ -130,7 +130,7 @@ mod tests {
 
     #[test]
     fn retries_drain_the_bucket_and_successes_refill_it() {
-        let bucket = Bucket::new(RetryBudget::default().with_capacity(12));
+        let bucket = Bucket::new(RetryBudget::default().capacity(12));
         assert_eq!(bucket.take(false), Some(5));
         assert_eq!(bucket.take(false), Some(5));
         assert_eq!(bucket.left(), 2);

@@ -1,0 +1,61 @@
+//! The HTTP layer under the `pinelabs` client: the attempt loop, backoff,
+//! the retry budget, the body cap and attempt telemetry, over reqwest.
+//!
+//! **Why a crate of its own.** It knows HTTP and nothing of Pine Labs: it
+//! does not depend on `pinelabs-api`, so the compiler, not a convention,
+//! keeps every spec fact (an operation, a status list of the spec, a header
+//! of the API) out of it. The `pinelabs` wrapper above it names the
+//! operation, the credentials and the errors; this crate decides, per
+//! attempt, whether to send again and when. Services use it through
+//! `pinelabs`, which re-exports what they configure ([`RetryPolicy`],
+//! [`RetryBudget`], [`TransportCause`]).
+//!
+//! **Why a hand-written loop.** The loop runs inside a generated client's
+//! `exec` hook, where it holds the exact request the generated code built:
+//! every attempt resends the same bytes, it sees the raw status and headers
+//! (`Retry-After`, the idempotency rules), and it can swap only the
+//! credentials after a `401`. `tower::retry::Policy` could classify, but its
+//! `Budget` has no per-retry cost (AWS's quota charges a timeout double),
+//! and an asynchronous credential refresh between attempts would need a
+//! boxed future per retry; retry crates such as `backon` retry a closure
+//! that rebuilds the request and see only the final typed error.
+//!
+//! ```
+//! use std::time::Duration;
+//! use pinelabs_http::{RetryBudget, RetryPolicy};
+//!
+//! let policy = RetryPolicy::default().max_attempts(2).max_backoff(Duration::from_secs(1));
+//! let budget = RetryBudget::default().capacity(200);
+//! assert_eq!((policy.max_attempts, budget.capacity), (2, 200));
+//! ```
+//!
+//! # Why these dependencies
+//! * `reqwest`, `http`, `http-body`, `http-body-util`, `bytes`: the HTTP
+//!   types; `http_body_util::Limited` caps a body.
+//! * `hyper`: to read a closed connection in an error chain (reqwest's own).
+//! * `tokio`: the clock and the backoff sleep (a paused clock in tests).
+//! * `tracing`, `metrics`: the attempt span and the metrics facade.
+//! * `fastrand`: backoff jitter (no CSPRNG needed). `httpdate`: `Retry-After` dates.
+//!
+//! # Layers
+//!
+//! ```text
+//! attempts          the loop and the body reader
+//! telemetry         attempt spans and metrics
+//! budget cause policy   the retry budget, transport causes, retry rules
+//! ```
+#![deny(missing_docs)]
+
+mod attempts;
+mod budget;
+mod cause;
+mod policy;
+pub mod telemetry;
+
+pub use attempts::{Answer, Attempts, BodyTooLarge, BoxError, Outcome, Reauthorize, carried, fail};
+pub use budget::{Bucket, RetryBudget};
+pub use cause::{TransportCause, chain};
+pub use policy::{
+    NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES, Retry, RetryPolicy, exponential, jitter,
+    retry_after,
+};

@@ -1,0 +1,246 @@
+//! Attempt telemetry, named by the OpenTelemetry HTTP client semantic
+//! conventions: the client span of each attempt, its duration, the retry
+//! counters and the retry budget gauge (through the `metrics` facade).
+//!
+//! Nothing here records a path, an id, a header value or a body: a request
+//! is named by its method and path template ([`Route`]).
+
+use std::sync::Arc;
+
+use metrics::{Label, SharedString, Unit};
+use reqwest::StatusCode;
+use tracing::{Span, field};
+
+use crate::cause::TransportCause;
+
+/// Histogram of HTTP attempt durations, in seconds.
+pub const REQUEST_DURATION: &str = "http.client.request.duration";
+/// Counter of retries (and 401 resends), by what was retried.
+pub const RETRIES: &str = "pinelabs.client.retries";
+/// Counter of retries the retry budget refused.
+pub const RETRIES_REFUSED: &str = "pinelabs.client.retries_refused";
+/// Gauge of the tokens left in the retry budget.
+pub const RETRY_BUDGET: &str = "pinelabs.client.retry_budget";
+
+/// Describes this crate's metrics to the installed recorder (units, help).
+pub fn describe() {
+    metrics::describe_histogram!(
+        REQUEST_DURATION,
+        Unit::Seconds,
+        "Duration of HTTP client requests, per attempt."
+    );
+    metrics::describe_counter!(RETRIES, "Retries, by error type.");
+    metrics::describe_counter!(
+        RETRIES_REFUSED,
+        "Retries the policy allowed and the retry budget refused."
+    );
+    metrics::describe_gauge!(RETRY_BUDGET, "Tokens left in the client's retry budget.");
+}
+
+/// The server a client talks to, as labels (built once per client).
+#[derive(Debug, Clone, Default)]
+pub struct Server {
+    address: Arc<str>,
+    port: u16,
+    port_label: Arc<str>,
+}
+
+impl Server {
+    /// The host and port of `base_url` (empty when it is not a URL).
+    pub fn of(base_url: &str) -> Self {
+        let url = reqwest::Url::parse(base_url).ok();
+        let address = url.as_ref().and_then(|u| u.host_str()).unwrap_or_default();
+        let port = url
+            .as_ref()
+            .and_then(reqwest::Url::port_or_known_default)
+            .unwrap_or_default();
+        Self {
+            address: address.into(),
+            port,
+            port_label: port.to_string().into(),
+        }
+    }
+}
+
+/// What spans and metrics say of a request: its method, its path template
+/// (never the path itself) and the server.
+#[derive(Debug, Clone, Copy)]
+pub struct Route<'a> {
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path template, e.g. `/api/v1/customer/{customer_id}/tokens`.
+    pub template: &'static str,
+    /// The server.
+    pub server: &'a Server,
+}
+
+/// `error.type` of the HTTP semantic conventions: the status code of an
+/// error status, else a low-cardinality name of the failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorType {
+    /// An error status.
+    Status(StatusCode),
+    /// A named failure, e.g. `timeout` or `connection_refused`.
+    Named(&'static str),
+}
+
+impl ErrorType {
+    /// Of one attempt's result: `None` for a success status.
+    pub fn of(result: &reqwest::Result<reqwest::Response>) -> Option<Self> {
+        match result {
+            Ok(response) if response.status().as_u16() >= 400 => {
+                Some(ErrorType::Status(response.status()))
+            }
+            Ok(_) => None,
+            Err(e) if e.is_timeout() => Some(ErrorType::Named("timeout")),
+            Err(e) => Some(ErrorType::Named(TransportCause::of(e).name())),
+        }
+    }
+
+    /// Its text, e.g. `503` or `timeout`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorType::Status(status) => status.as_str(),
+            ErrorType::Named(name) => name,
+        }
+    }
+
+    fn label(self) -> SharedString {
+        match self {
+            ErrorType::Named(name) => SharedString::const_str(name),
+            ErrorType::Status(status) => status_label(status.as_u16()),
+        }
+    }
+}
+
+/// Every three-digit status as text, built at compile time: a status label
+/// costs no allocation (and no formatting) per attempt.
+static STATUS_TEXT: [[u8; 3]; 1000] = {
+    let mut table = [[0u8; 3]; 1000];
+    let mut i = 0;
+    while i < 1000 {
+        table[i] = [
+            b'0' + (i / 100) as u8,
+            b'0' + (i / 10 % 10) as u8,
+            b'0' + (i % 10) as u8,
+        ];
+        i += 1;
+    }
+    table
+};
+
+fn status_label(status: u16) -> SharedString {
+    match STATUS_TEXT
+        .get(usize::from(status))
+        .map(|t| std::str::from_utf8(t))
+    {
+        Some(Ok(text)) => SharedString::const_str(text),
+        _ => SharedString::from_owned(status.to_string()),
+    }
+}
+
+/// The client span of one attempt: `{method} {url.template}`, kind client,
+/// `http.request.resend_count` from the second attempt on. Its fields are
+/// only computed when a subscriber wants the span.
+pub(crate) fn attempt_span(route: Route<'_>, resend_count: u32) -> Span {
+    let span = tracing::info_span!(
+        "pinelabs.attempt",
+        otel.name = %format_args!("{} {}", route.method, route.template),
+        otel.kind = "client",
+        http.request.method = route.method,
+        url.template = route.template,
+        server.address = &*route.server.address,
+        server.port = i64::from(route.server.port),
+        http.request.resend_count = field::Empty,
+        http.response.status_code = field::Empty,
+        error.type = field::Empty,
+        otel.status_code = field::Empty,
+    );
+    if resend_count > 0 && !span.is_disabled() {
+        span.record("http.request.resend_count", i64::from(resend_count));
+    }
+    span
+}
+
+/// Records an attempt's (or a call's) status, `error.type` and OTel status.
+pub fn record_result(span: &Span, result: &reqwest::Result<reqwest::Response>) {
+    if span.is_disabled() {
+        return;
+    }
+    if let Ok(response) = result {
+        // i64: tracing-opentelemetry exports integers given as i64.
+        span.record(
+            "http.response.status_code",
+            i64::from(response.status().as_u16()),
+        );
+    }
+    if let Some(error_type) = ErrorType::of(result) {
+        record_error(span, error_type);
+    }
+}
+
+/// Marks `span` failed with `error_type`.
+pub fn record_error(span: &Span, error_type: ErrorType) {
+    span.record("error.type", error_type.as_str());
+    span.record("otel.status_code", "ERROR");
+}
+
+/// Records one attempt's duration.
+pub(crate) fn attempt(route: Route<'_>, result: &reqwest::Result<reqwest::Response>, seconds: f64) {
+    let mut labels = Vec::with_capacity(6);
+    labels.extend([
+        Label::new("http.request.method", SharedString::const_str(route.method)),
+        Label::new("url.template", SharedString::const_str(route.template)),
+        Label::new(
+            "server.address",
+            SharedString::from_shared(route.server.address.clone()),
+        ),
+        Label::new(
+            "server.port",
+            SharedString::from_shared(route.server.port_label.clone()),
+        ),
+    ]);
+    if let Ok(response) = result {
+        let status = status_label(response.status().as_u16());
+        labels.push(Label::new("http.response.status_code", status));
+    }
+    if let Some(error) = ErrorType::of(result) {
+        labels.push(Label::new("error.type", error.label()));
+    }
+    metrics::histogram!(REQUEST_DURATION, labels).record(seconds);
+}
+
+/// Counts a retry (`refused` by the budget, or made) of `template` after `error`.
+pub(crate) fn retry(template: &'static str, error: Option<ErrorType>, refused: bool) {
+    let error = error.map_or(SharedString::const_str("_OTHER"), ErrorType::label);
+    let name = if refused { RETRIES_REFUSED } else { RETRIES };
+    metrics::counter!(name, "url.template" => template, "error.type" => error).increment(1);
+}
+
+/// Sets the tokens left in the retry budget.
+pub(crate) fn retry_budget(tokens: u32) {
+    metrics::gauge!(RETRY_BUDGET).set(f64::from(tokens));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_labels_are_the_status_as_text() {
+        assert_eq!(&*status_label(200), "200");
+        assert_eq!(&*status_label(503), "503");
+        assert_eq!(&*status_label(1000), "1000");
+        assert_eq!(ErrorType::Status(StatusCode::NOT_FOUND).as_str(), "404");
+    }
+
+    #[test]
+    fn the_server_is_read_from_the_base_url() {
+        let server = Server::of("https://pluraluat.v2.pinepg.in");
+        assert_eq!(
+            (&*server.address, server.port),
+            ("pluraluat.v2.pinepg.in", 443)
+        );
+        assert_eq!(&*Server::of("http://127.0.0.1:8080").port_label, "8080");
+    }
+}

@@ -1,0 +1,339 @@
+//! The pipeline: the one path of every call into the API. The generated
+//! client hands each request it built to [`Pipeline`]'s `execute` (its
+//! `exec` hook, through `pinelabs_api::hooks`), whoever made the call: the
+//! typed calls, [`Client::call`](crate::Client::call), a bare
+//! `client.api()...send()`, an operation added to the spec later, and the
+//! token exchange itself.
+//!
+//! For each, in one function: the call's options (from its scope, else the
+//! client's settings), `User-Agent`, `Request-ID` and `Request-Timestamp`,
+//! the bearer (refreshed once after a `401`), the attempts with retries,
+//! the retry budget and the deadline (`pinelabs_http`), the call span, the
+//! record handed back to the call's scope, and the drift monitor. Nothing
+//! here names an operation: what an operation is comes from the spec.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use pinelabs_api::{
+    ClientInfo,
+    hooks::{BoxFuture, Middleware},
+    spec::{self, Operation},
+};
+use pinelabs_http::{
+    Attempts, Bucket, Outcome, Reauthorize, Retry, RetryPolicy, telemetry::Server,
+};
+use reqwest::{
+    Request, Response,
+    header::{AUTHORIZATION, HeaderName, HeaderValue, USER_AGENT},
+};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::{
+    auth::{AccessToken, Auth},
+    call::{self, Limits, Record},
+    config::Timeouts,
+    error::Unsent,
+    monitor::Monitor,
+    telemetry,
+};
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+static REQUEST_TIMESTAMP: HeaderName = HeaderName::from_static("request-timestamp");
+
+/// The middleware of one [`Client`](crate::Client), shared by all its calls.
+#[derive(Debug)]
+pub(crate) struct Pipeline {
+    pub auth: Auth,
+    pub policy: RetryPolicy,
+    pub timeouts: Timeouts,
+    pub user_agent: HeaderValue,
+    /// Retry safety by operationId, where the method's default is wrong.
+    pub idempotency: BTreeMap<String, bool>,
+    /// The most bytes of a response body that are read.
+    pub max_body: usize,
+    /// The retry budget shared by every call, if on.
+    pub budget: Option<Bucket>,
+    /// The server, as metric labels.
+    pub server: Server,
+    pub monitor: Arc<Monitor>,
+}
+
+impl Middleware for Pipeline {
+    fn execute<'a>(
+        &'a self,
+        api: &'a pinelabs_api::Client,
+        request: Request,
+        operation_id: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<Response>> {
+        Box::pin(self.call(api, request, operation_id))
+    }
+}
+
+impl Pipeline {
+    /// One call, from the built request to the answer handed back.
+    async fn call(
+        &self,
+        api: &pinelabs_api::Client,
+        mut request: Request,
+        operation_id: &'static str,
+    ) -> reqwest::Result<Response> {
+        let limits = call::limits().unwrap_or_else(|| self.limits());
+        let op = spec::operation(operation_id).unwrap_or(&spec::UNDOCUMENTED_OPERATION);
+        let request_id = self.identify(&mut request, &limits);
+        let span = telemetry::call_span(op, &request_id);
+        let token = match self.authorize(api, &mut request, op, &limits).await {
+            Ok(token) => token,
+            Err(unsent) => return self.unsent(unsent, request_id, &span).await,
+        };
+        let attempts = self.attempts(api, op, &request, &limits);
+        let mut refresh = Refresh {
+            pipeline: self,
+            api,
+            limits: &limits,
+            token,
+            failure: None,
+        };
+        let outcome = if span.is_disabled() {
+            attempts.send(request, &mut refresh).await
+        } else {
+            let sent = attempts.send(request, &mut refresh);
+            sent.instrument(span.clone()).await
+        };
+        telemetry::end_call(&span, &outcome);
+        call::write(self.record(request_id, &outcome, &limits, refresh.token.as_ref()));
+        if let Some(unsent) = refresh.failure {
+            return pinelabs_http::fail(unsent).await;
+        }
+        let mut answer = outcome.result?;
+        let body = std::mem::take(&mut answer.body);
+        let status = answer.status.as_u16();
+        Ok(answer.into_response(self.monitor.watch(op, status, body)))
+    }
+
+    /// The client's own limits, for a call made without a scope.
+    fn limits(&self) -> Limits {
+        let total = self.timeouts.total;
+        Limits {
+            deadline: Instant::now() + total,
+            total,
+            max_attempts: None,
+            request_id: None,
+            headers: Default::default(),
+            max_body: None,
+        }
+    }
+
+    /// `User-Agent`, the call's extra headers, `Request-ID` (the caller's,
+    /// else a fresh UUID) and `Request-Timestamp` (unless the caller set
+    /// one); the `Request-ID` sent.
+    fn identify(&self, request: &mut Request, limits: &Limits) -> HeaderValue {
+        let headers = request.headers_mut();
+        // Room for these and `Authorization` at once, instead of growing.
+        headers.reserve(4 + limits.headers.len());
+        headers.insert(USER_AGENT, self.user_agent.clone());
+        for (name, value) in &limits.headers {
+            headers.append(name, value.clone());
+        }
+        let request_id = match (&limits.request_id, headers.get(&REQUEST_ID)) {
+            (Some(id), _) | (None, Some(id)) => id.clone(),
+            (None, None) => {
+                // Encoded on the stack: no `String` per call.
+                let mut buffer = uuid::Uuid::encode_buffer();
+                let id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
+                HeaderValue::from_str(id).unwrap_or(HeaderValue::from_static("unset"))
+            }
+        };
+        headers.insert(REQUEST_ID.clone(), request_id.clone());
+        if !headers.contains_key(&REQUEST_TIMESTAMP) {
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            if let Ok(now) = HeaderValue::try_from(now) {
+                headers.insert(REQUEST_TIMESTAMP.clone(), now);
+            }
+        }
+        request_id
+    }
+
+    /// The bearer, when the operation takes one (the spec's `security`):
+    /// a token at hand, or one fetched within the call's deadline.
+    async fn authorize(
+        &self,
+        api: &pinelabs_api::Client,
+        request: &mut Request,
+        op: &Operation,
+        limits: &Limits,
+    ) -> Result<Option<AccessToken>, Unsent> {
+        if !op.authenticated {
+            return Ok(None);
+        }
+        let token = match self.auth.ready() {
+            Some(token) => token,
+            None => self.fresh_token(api, limits).await?,
+        };
+        bearer(request, token).map(Some)
+    }
+
+    /// A token from the source, bounded by the call's deadline.
+    async fn fresh_token(
+        &self,
+        api: &pinelabs_api::Client,
+        limits: &Limits,
+    ) -> Result<AccessToken, Unsent> {
+        match tokio::time::timeout_at(limits.deadline, self.auth.token(api)).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(Unsent::Late(limits.total)),
+        }
+    }
+
+    /// The attempts of this call: the client's settings, narrowed.
+    fn attempts<'a>(
+        &'a self,
+        api: &'a pinelabs_api::Client,
+        op: &Operation,
+        request: &Request,
+        limits: &Limits,
+    ) -> Attempts<'a> {
+        let policy = self.policy.max_attempts;
+        let rule = match self.idempotency.get(op.operation_id) {
+            Some(true) => Retry::Idempotent,
+            Some(false) => Retry::OnlyIfNotProcessed,
+            None => Retry::for_method(request.method()),
+        };
+        Attempts {
+            client: api.client(),
+            policy: &self.policy,
+            budget: self.budget.as_ref(),
+            rule,
+            max_attempts: limits.max_attempts.map_or(policy, |n| n.min(policy)),
+            deadline: limits.deadline,
+            attempt_timeout: self.timeouts.attempt,
+            max_body: limits
+                .max_body
+                .map_or(self.max_body, |n| n.min(self.max_body)),
+            route: telemetry::route(op, &self.server),
+        }
+    }
+
+    /// What the call saw, for its scope.
+    fn record(
+        &self,
+        request_id: HeaderValue,
+        outcome: &Outcome,
+        limits: &Limits,
+        token: Option<&AccessToken>,
+    ) -> Record {
+        let status = outcome.result.as_ref().ok().map(|a| a.status.as_u16());
+        Record {
+            request_id: Some(request_id),
+            attempts: outcome.attempts,
+            status,
+            budget_exhausted: outcome.budget_exhausted,
+            timeout: if outcome.deadline_hit {
+                limits.total
+            } else {
+                self.timeouts.attempt
+            },
+            bearer: token.and_then(AccessToken::bearer).cloned(),
+        }
+    }
+
+    /// The end of a call that sent nothing: no token.
+    async fn unsent(
+        &self,
+        unsent: Unsent,
+        request_id: HeaderValue,
+        span: &tracing::Span,
+    ) -> reqwest::Result<Response> {
+        telemetry::unsent(span, &unsent);
+        call::write(Record {
+            request_id: Some(request_id),
+            ..Record::default()
+        });
+        pinelabs_http::fail(unsent).await
+    }
+}
+
+/// The token a call sent, refreshed after a `401` when the source can.
+struct Refresh<'a> {
+    pipeline: &'a Pipeline,
+    api: &'a pinelabs_api::Client,
+    limits: &'a Limits,
+    token: Option<AccessToken>,
+    /// Why no fresh token came: the call's error.
+    failure: Option<Unsent>,
+}
+
+impl Reauthorize for Refresh<'_> {
+    async fn reauthorize(&mut self, request: &mut Request) -> bool {
+        let auth = &self.pipeline.auth;
+        if !self.token.as_ref().is_some_and(|t| auth.invalidate(t)) {
+            return false;
+        }
+        tracing::debug!("access token refused with 401; resending with a fresh token");
+        let fresh = self.pipeline.fresh_token(self.api, self.limits).await;
+        match fresh.and_then(|t| bearer(request, t)) {
+            Ok(fresh) => self.token = Some(fresh),
+            Err(unsent) => self.failure = Some(unsent),
+        }
+        self.failure.is_none()
+    }
+}
+
+/// Puts `token` on `request` as its bearer.
+fn bearer(request: &mut Request, token: AccessToken) -> Result<AccessToken, Unsent> {
+    let Some(value) = token.bearer() else {
+        return Err(Unsent::Unavailable {
+            reason: "the access token has characters a header cannot carry".to_owned(),
+            status: None,
+            cause: None,
+        });
+    };
+    request.headers_mut().insert(AUTHORIZATION, value.clone());
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every documented 5xx and 429 is retried for idempotent calls, and
+    /// every not-processed status is one that every authenticated operation
+    /// documents (the token endpoint documents neither 429 nor 503).
+    #[test]
+    fn the_retry_lists_agree_with_the_spec() {
+        use pinelabs_http::{NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES};
+        assert!(!spec::OPERATIONS.is_empty());
+        for op in spec::OPERATIONS {
+            for (status, _) in spec::documented_errors(op.operation_id) {
+                if status >= 500 || status == 429 {
+                    assert!(RETRYABLE_STATUSES.contains(&status), "{status}");
+                }
+            }
+        }
+        for status in NOT_PROCESSED_STATUSES {
+            assert!(RETRYABLE_STATUSES.contains(status));
+            for op in spec::OPERATIONS.iter().filter(|op| op.authenticated) {
+                let documented = spec::documented_errors(op.operation_id);
+                assert!(documented.into_iter().any(|(s, _)| s == *status));
+            }
+        }
+    }
+
+    /// The headers the pipeline fills in are the ones the spec declares on
+    /// every operation.
+    #[test]
+    fn every_operation_declares_the_headers_the_pipeline_fills_in() {
+        for op in spec::OPERATIONS {
+            for header in [&REQUEST_ID, &REQUEST_TIMESTAMP] {
+                let declared = op.header_params.iter();
+                assert!(
+                    declared
+                        .map(|h| h.to_ascii_lowercase())
+                        .any(|h| h == header.as_str()),
+                    "{} does not declare {header}",
+                    op.operation_id
+                );
+            }
+        }
+    }
+}
