@@ -40,19 +40,22 @@
 //! # Layers
 //!
 //! ```text
-//! attempts          the loop and the body reader
+//! body              the one reader of bodies: whole, capped
+//! attempts          the attempt loop, and failures carried in reqwest errors
 //! telemetry         attempt spans and metrics
 //! budget cause policy   the retry budget, transport causes, retry rules
 //! ```
 #![deny(missing_docs)]
 
 mod attempts;
+mod body;
 mod budget;
 mod cause;
 mod policy;
 pub mod telemetry;
 
-pub use attempts::{Answer, Attempts, BodyTooLarge, BoxError, Outcome, Reauthorize, carried, fail};
+pub use attempts::{Attempts, BoxError, Outcome, Reauthorize, carried, fail};
+pub use body::{BodyTooLarge, read, whole};
 pub use budget::{Bucket, RetryBudget};
 pub use cause::{TransportCause, chain};
 pub use policy::{

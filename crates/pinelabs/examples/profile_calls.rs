@@ -42,6 +42,12 @@ fn main() {
             .customer_id(CUSTOMER)
             .send();
         println!(
+            "request {} B, response {} B, header map {} B",
+            std::mem::size_of::<reqwest::Request>(),
+            std::mem::size_of::<reqwest::Response>(),
+            std::mem::size_of::<reqwest::header::HeaderMap>()
+        );
+        println!(
             "future sizes: wrapper {} B, generated send {} B, hand-written {} B",
             std::mem::size_of_val(&w),
             std::mem::size_of_val(&g),

@@ -12,7 +12,7 @@
 //! record handed back to the call's scope, and the drift monitor. Nothing
 //! here names an operation: what an operation is comes from the spec.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{collections::BTreeMap, future::Future, sync::Arc, time::Duration};
 
 use pinelabs_api::{
     ClientInfo,
@@ -27,7 +27,7 @@ use reqwest::{
     header::{AUTHORIZATION, HeaderName, HeaderValue, USER_AGENT},
 };
 use tokio::time::Instant;
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 
 use crate::{
     auth::{AccessToken, Auth},
@@ -63,54 +63,140 @@ impl Middleware for Pipeline {
     fn execute<'a>(
         &'a self,
         api: &'a pinelabs_api::Client,
-        request: Request,
+        mut request: Request,
         operation_id: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<Response>> {
-        Box::pin(self.call(api, request, operation_id))
+        let limits = call::limits().unwrap_or_else(|| self.limits());
+        let op = spec::operation(operation_id).unwrap_or(&spec::UNDOCUMENTED_OPERATION);
+        let request_id = self.identify(&mut request, &limits);
+        let attempts = self.attempts(api, op, &request, &limits);
+        let token = match op.authenticated {
+            true => self.auth.ready().map(|token| bearer(&mut request, token)),
+            false => None,
+        };
+        let mut call = InFlight {
+            refresh: Refresh {
+                pipeline: self,
+                api,
+                deadline: limits.deadline,
+                total: limits.total,
+                token: None,
+                failure: None,
+            },
+            slot: Some(request),
+            op,
+            span: telemetry::call_span(op, &request_id),
+            request_id,
+            max_body: limits
+                .max_body
+                .map_or(self.max_body, |n| n.min(self.max_body)),
+        };
+        let fetch = op.authenticated && token.is_none();
+        match token.transpose() {
+            Ok(token) => call.refresh.token = token,
+            Err(unsent) => return Box::pin(std::future::ready(call.unsent(unsent))),
+        }
+        // The call's state lives in the future once: it is moved in, and
+        // each step borrows it.
+        Box::pin(async move {
+            if fetch && let Err(unsent) = Box::pin(call.fetch_token()).await {
+                return call.unsent(unsent);
+            }
+            call.run(&attempts).await
+        })
+    }
+}
+
+/// One call on its way: what `execute` prepared, kept across its awaits.
+struct InFlight<'a> {
+    /// The token sent, and the pipeline and client to refresh it.
+    refresh: Refresh<'a>,
+    /// The request, between its attempts.
+    slot: Option<Request>,
+    op: &'static Operation,
+    request_id: HeaderValue,
+    span: Span,
+    max_body: usize,
+}
+
+impl InFlight<'_> {
+    /// A token fetched within the call's deadline, on the request.
+    async fn fetch_token(&mut self) -> Result<(), Unsent> {
+        let refresh = &mut self.refresh;
+        let fetched = refresh
+            .pipeline
+            .fresh_token(refresh.api, refresh.deadline, refresh.total);
+        let token = fetched.await?;
+        if let Some(request) = self.slot.as_mut() {
+            refresh.token = Some(bearer(request, token)?);
+        }
+        Ok(())
+    }
+
+    /// The attempts, the record, and the answer handed on to the generated
+    /// code through the drift monitor.
+    async fn run(&mut self, attempts: &Attempts<'_>) -> reqwest::Result<Response> {
+        let sent = attempts.send(&mut self.slot, &mut self.refresh);
+        let outcome = if self.span.is_disabled() {
+            sent.await
+        } else {
+            sent.instrument(self.span.clone()).await
+        };
+        let response = self.record(outcome)?;
+        let (op, status) = (self.op, response.status().as_u16());
+        let monitor = &self.refresh.pipeline.monitor;
+        if op.response(status).is_some() {
+            let monitor = monitor.clone();
+            let watch = move |body| monitor.watch(op, status, body);
+            return Ok(pinelabs_http::whole(response, self.max_body, watch));
+        }
+        // The generated code does not read an undocumented answer's body:
+        // it is read, and checked, now (boxed: a rare path).
+        let read = Box::pin(pinelabs_http::read(response, self.max_body));
+        let (response, body) = read.await?;
+        monitor.watch(op, status, body);
+        Ok(response)
+    }
+
+    /// Writes the call's record (once) and gives its answer.
+    fn record(&mut self, outcome: Outcome) -> reqwest::Result<Response> {
+        telemetry::end_call(&self.span, &outcome);
+        let (pipeline, total) = (self.refresh.pipeline, self.refresh.total);
+        call::write(Record {
+            request_id: Some(self.request_id.clone()),
+            attempts: outcome.attempts,
+            status: outcome.result.as_ref().ok().map(|r| r.status().as_u16()),
+            budget_exhausted: outcome.budget_exhausted,
+            timeout: if outcome.clipped {
+                total
+            } else {
+                pipeline.timeouts.attempt
+            },
+            bearer: self
+                .refresh
+                .token
+                .as_ref()
+                .and_then(AccessToken::bearer)
+                .cloned(),
+        });
+        match self.refresh.failure.take() {
+            Some(unsent) => pinelabs_http::fail(unsent),
+            None => outcome.result,
+        }
+    }
+
+    /// The end of a call that sent nothing: no token.
+    fn unsent(&self, unsent: Unsent) -> reqwest::Result<Response> {
+        telemetry::unsent(&self.span, &unsent);
+        call::write(Record {
+            request_id: Some(self.request_id.clone()),
+            ..Record::default()
+        });
+        pinelabs_http::fail(unsent)
     }
 }
 
 impl Pipeline {
-    /// One call, from the built request to the answer handed back.
-    async fn call(
-        &self,
-        api: &pinelabs_api::Client,
-        mut request: Request,
-        operation_id: &'static str,
-    ) -> reqwest::Result<Response> {
-        let limits = call::limits().unwrap_or_else(|| self.limits());
-        let op = spec::operation(operation_id).unwrap_or(&spec::UNDOCUMENTED_OPERATION);
-        let request_id = self.identify(&mut request, &limits);
-        let span = telemetry::call_span(op, &request_id);
-        let token = match self.authorize(api, &mut request, op, &limits).await {
-            Ok(token) => token,
-            Err(unsent) => return self.unsent(unsent, request_id, &span).await,
-        };
-        let attempts = self.attempts(api, op, &request, &limits);
-        let mut refresh = Refresh {
-            pipeline: self,
-            api,
-            limits: &limits,
-            token,
-            failure: None,
-        };
-        let outcome = if span.is_disabled() {
-            attempts.send(request, &mut refresh).await
-        } else {
-            let sent = attempts.send(request, &mut refresh);
-            sent.instrument(span.clone()).await
-        };
-        telemetry::end_call(&span, &outcome);
-        call::write(self.record(request_id, &outcome, &limits, refresh.token.as_ref()));
-        if let Some(unsent) = refresh.failure {
-            return pinelabs_http::fail(unsent).await;
-        }
-        let mut answer = outcome.result?;
-        let body = std::mem::take(&mut answer.body);
-        let status = answer.status.as_u16();
-        Ok(answer.into_response(self.monitor.watch(op, status, body)))
-    }
-
     /// The client's own limits, for a call made without a scope.
     fn limits(&self) -> Limits {
         let total = self.timeouts.total;
@@ -154,34 +240,16 @@ impl Pipeline {
         request_id
     }
 
-    /// The bearer, when the operation takes one (the spec's `security`):
-    /// a token at hand, or one fetched within the call's deadline.
-    async fn authorize(
-        &self,
-        api: &pinelabs_api::Client,
-        request: &mut Request,
-        op: &Operation,
-        limits: &Limits,
-    ) -> Result<Option<AccessToken>, Unsent> {
-        if !op.authenticated {
-            return Ok(None);
-        }
-        let token = match self.auth.ready() {
-            Some(token) => token,
-            None => self.fresh_token(api, limits).await?,
-        };
-        bearer(request, token).map(Some)
-    }
-
     /// A token from the source, bounded by the call's deadline.
     async fn fresh_token(
         &self,
         api: &pinelabs_api::Client,
-        limits: &Limits,
+        deadline: Instant,
+        total: Duration,
     ) -> Result<AccessToken, Unsent> {
-        match tokio::time::timeout_at(limits.deadline, self.auth.token(api)).await {
+        match tokio::time::timeout_at(deadline, self.auth.token(api)).await {
             Ok(result) => result,
-            Err(_elapsed) => Err(Unsent::Late(limits.total)),
+            Err(_elapsed) => Err(Unsent::Late(total)),
         }
     }
 
@@ -207,49 +275,8 @@ impl Pipeline {
             max_attempts: limits.max_attempts.map_or(policy, |n| n.min(policy)),
             deadline: limits.deadline,
             attempt_timeout: self.timeouts.attempt,
-            max_body: limits
-                .max_body
-                .map_or(self.max_body, |n| n.min(self.max_body)),
             route: telemetry::route(op, &self.server),
         }
-    }
-
-    /// What the call saw, for its scope.
-    fn record(
-        &self,
-        request_id: HeaderValue,
-        outcome: &Outcome,
-        limits: &Limits,
-        token: Option<&AccessToken>,
-    ) -> Record {
-        let status = outcome.result.as_ref().ok().map(|a| a.status.as_u16());
-        Record {
-            request_id: Some(request_id),
-            attempts: outcome.attempts,
-            status,
-            budget_exhausted: outcome.budget_exhausted,
-            timeout: if outcome.deadline_hit {
-                limits.total
-            } else {
-                self.timeouts.attempt
-            },
-            bearer: token.and_then(AccessToken::bearer).cloned(),
-        }
-    }
-
-    /// The end of a call that sent nothing: no token.
-    async fn unsent(
-        &self,
-        unsent: Unsent,
-        request_id: HeaderValue,
-        span: &tracing::Span,
-    ) -> reqwest::Result<Response> {
-        telemetry::unsent(span, &unsent);
-        call::write(Record {
-            request_id: Some(request_id),
-            ..Record::default()
-        });
-        pinelabs_http::fail(unsent).await
     }
 }
 
@@ -257,25 +284,34 @@ impl Pipeline {
 struct Refresh<'a> {
     pipeline: &'a Pipeline,
     api: &'a pinelabs_api::Client,
-    limits: &'a Limits,
+    deadline: Instant,
+    total: Duration,
     token: Option<AccessToken>,
     /// Why no fresh token came: the call's error.
     failure: Option<Unsent>,
 }
 
 impl Reauthorize for Refresh<'_> {
-    async fn reauthorize(&mut self, request: &mut Request) -> bool {
-        let auth = &self.pipeline.auth;
-        if !self.token.as_ref().is_some_and(|t| auth.invalidate(t)) {
-            return false;
-        }
-        tracing::debug!("access token refused with 401; resending with a fresh token");
-        let fresh = self.pipeline.fresh_token(self.api, self.limits).await;
-        match fresh.and_then(|t| bearer(request, t)) {
-            Ok(fresh) => self.token = Some(fresh),
-            Err(unsent) => self.failure = Some(unsent),
-        }
-        self.failure.is_none()
+    fn reauthorize<'a>(
+        &'a mut self,
+        request: &'a mut Request,
+    ) -> impl Future<Output = bool> + Send + 'a {
+        // Boxed: the rare path adds nothing to every call's future.
+        Box::pin(async move {
+            let auth = &self.pipeline.auth;
+            if !self.token.as_ref().is_some_and(|t| auth.invalidate(t)) {
+                return false;
+            }
+            tracing::debug!("access token refused with 401; resending with a fresh token");
+            let fresh = self
+                .pipeline
+                .fresh_token(self.api, self.deadline, self.total);
+            match fresh.await.and_then(|t| bearer(request, t)) {
+                Ok(fresh) => self.token = Some(fresh),
+                Err(unsent) => self.failure = Some(unsent),
+            }
+            self.failure.is_none()
+        })
     }
 }
 

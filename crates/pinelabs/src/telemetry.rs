@@ -87,8 +87,8 @@ pub(crate) fn end_call(span: &Span, outcome: &Outcome) {
     }
     span.record("pinelabs.attempts", i64::from(outcome.attempts));
     match &outcome.result {
-        Ok(answer) => {
-            let status = answer.status;
+        Ok(response) => {
+            let status = response.status();
             span.record("http.response.status_code", i64::from(status.as_u16()));
             if status.as_u16() >= 400 {
                 record_error(span, ErrorType::Status(status));

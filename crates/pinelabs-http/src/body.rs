@@ -1,0 +1,206 @@
+//! The one reader of answer bodies: whole, capped, and seen by the caller
+//! before any of it is handed on.
+
+use std::{
+    pin::Pin,
+    task::{Context, Poll, ready},
+};
+
+use bytes::{Bytes, BytesMut};
+use http_body::{Body, Frame};
+use reqwest::{StatusCode, Url, header::HeaderMap};
+
+use crate::attempts::BoxError;
+
+/// The failure of an answer whose body is over the limit of [`whole`]
+/// (carried: see [`carried`](crate::carried)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyTooLarge {
+    /// The limit, in bytes.
+    pub limit: usize,
+}
+
+impl std::fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the body is larger than the {}-byte limit", self.limit)
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
+
+/// `response`, whose body is read whole on its first read and handed on as
+/// one chunk: at most `limit` bytes (an endless or larger body fails
+/// carrying [`BodyTooLarge`] after at most `limit` bytes are held), and
+/// `finish` sees the whole body first and gives the bytes handed on (the
+/// same, or another view of them). Nothing is read until the body is.
+pub fn whole(
+    response: reqwest::Response,
+    limit: usize,
+    finish: impl FnOnce(Bytes) -> Bytes + Send + Sync + Unpin + 'static,
+) -> reqwest::Response {
+    let (status, url) = (response.status(), response.url().clone());
+    let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+    let whole = Whole {
+        inner: body,
+        limit,
+        first: Bytes::new(),
+        rest: BytesMut::new(),
+        finish: Some(finish),
+    };
+    rebuild(status, parts.headers, url, reqwest::Body::wrap(whole))
+}
+
+/// `response`'s body read now (see [`whole`]): the response, its body in
+/// memory, and the body.
+pub async fn read(
+    response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<(reqwest::Response, Bytes)> {
+    let (status, url) = (response.status(), response.url().clone());
+    let headers = response.headers().clone();
+    let body = whole(response, limit, |body| body).bytes().await?;
+    Ok((rebuild(status, headers, url, body.clone().into()), body))
+}
+
+/// A response with these parts.
+fn rebuild(
+    status: StatusCode,
+    headers: HeaderMap,
+    url: Url,
+    body: reqwest::Body,
+) -> reqwest::Response {
+    use reqwest::ResponseBuilderExt;
+    let mut builder = http::Response::builder().status(status).url(url);
+    if let Some(slot) = builder.headers_mut() {
+        *slot = headers;
+    }
+    match builder.body(body) {
+        Ok(response) => response.into(),
+        // A status taken from a response is valid: not reached.
+        Err(_) => http::Response::new(reqwest::Body::from(Bytes::new())).into(),
+    }
+}
+
+/// A body read whole before it is handed on (see [`whole`]).
+struct Whole<F> {
+    inner: reqwest::Body,
+    limit: usize,
+    /// The first chunk, kept as it is: a body of one chunk is not copied.
+    first: Bytes,
+    rest: BytesMut,
+    /// `None` once the body was handed on.
+    finish: Option<F>,
+}
+
+impl<F> Whole<F> {
+    /// Adds a chunk; `false` past the limit.
+    fn push(&mut self, chunk: Bytes) -> bool {
+        if self.first.len() + self.rest.len() + chunk.len() > self.limit {
+            return false;
+        }
+        if self.first.is_empty() && self.rest.is_empty() {
+            self.first = chunk;
+        } else {
+            if self.rest.is_empty() {
+                self.rest
+                    .extend_from_slice(&std::mem::take(&mut self.first));
+            }
+            self.rest.extend_from_slice(&chunk);
+        }
+        true
+    }
+}
+
+impl<F: FnOnce(Bytes) -> Bytes + Unpin> Body for Whole<F> {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = &mut *self;
+        while this.finish.is_some() {
+            match ready!(Pin::new(&mut this.inner).poll_frame(cx)) {
+                Some(Ok(frame)) => {
+                    let fits = frame.into_data().map_or(true, |chunk| this.push(chunk));
+                    if !fits {
+                        this.finish = None;
+                        let too_large = BodyTooLarge { limit: this.limit };
+                        return Poll::Ready(Some(Err(Box::new(too_large))));
+                    }
+                }
+                Some(Err(e)) => return Poll::Ready(Some(Err(e.into()))),
+                None => {
+                    let body = match this.rest.is_empty() {
+                        true => std::mem::take(&mut this.first),
+                        false => std::mem::take(&mut this.rest).freeze(),
+                    };
+                    let finish = this.finish.take().map(|finish| finish(body));
+                    return Poll::Ready(finish.map(|body| Ok(Frame::data(body))));
+                }
+            }
+        }
+        Poll::Ready(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::carried;
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_fails_and_one_within_is_read_once() {
+        let answer = |body: &'static str| reqwest::Response::from(http::Response::new(body));
+        let error = whole(answer("0123456789"), 4, |b| b).bytes().await;
+        let error = error.expect_err("over the limit");
+        assert_eq!(carried(&error), Some(&BodyTooLarge { limit: 4 }));
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = seen.clone();
+        let within = whole(answer("0123"), 4, move |b| {
+            keep.lock().expect("lock").push(b.clone());
+            Bytes::from_static(b"view")
+        });
+        assert_eq!(&within.bytes().await.expect("within")[..], b"view");
+        assert_eq!(*seen.lock().expect("lock"), [Bytes::from_static(b"0123")]);
+        let endless = reqwest::Body::wrap(Endless);
+        let response = reqwest::Response::from(http::Response::new(endless));
+        let error = whole(response, 4, |b| b)
+            .bytes()
+            .await
+            .expect_err("endless");
+        assert_eq!(carried(&error), Some(&BodyTooLarge { limit: 4 }));
+    }
+
+    #[tokio::test]
+    async fn read_keeps_the_status_headers_and_body() {
+        let mut answer = http::Response::new("body");
+        *answer.status_mut() = StatusCode::CONFLICT;
+        answer
+            .headers_mut()
+            .insert("x-a", "1".parse().expect("value"));
+        let (response, body) = read(answer.into(), 64).await.expect("read");
+        assert_eq!(
+            (response.status(), &body[..]),
+            (StatusCode::CONFLICT, &b"body"[..])
+        );
+        assert_eq!(response.headers()["x-a"], "1");
+        assert_eq!(&response.bytes().await.expect("again")[..], b"body");
+    }
+
+    /// A body without a declared length that never ends.
+    struct Endless;
+
+    impl Body for Endless {
+        type Data = Bytes;
+        type Error = BoxError;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+            Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"xx")))))
+        }
+    }
+}
