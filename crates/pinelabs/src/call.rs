@@ -423,20 +423,29 @@ impl<F: Future, T, O> CallFuture<F, T, O> {
         request: Result<F>,
         finish: fn(ResponseValue<T>, &Record) -> O,
     ) -> Self {
-        let (scoped, refused) = match (limits, request) {
-            (Ok(limits), Ok(request)) => {
-                let scope = Scope {
-                    limits,
-                    record: Cell::new(None),
-                };
-                (Some(SCOPE.scope(scope, request)), None)
-            }
-            (Err(e), _) | (_, Err(e)) => (None, Some(e)),
-        };
-        Self {
-            scoped,
-            refused,
+        // Built in place: the request is large, and each move of it is a
+        // copy (a tuple of both results would be one more).
+        let refused = |e| Self {
+            scoped: None,
+            refused: Some(e),
             finish,
+        };
+        match request {
+            Ok(request) => match limits {
+                Ok(limits) => Self {
+                    scoped: Some(SCOPE.scope(
+                        Scope {
+                            limits,
+                            record: Cell::new(None),
+                        },
+                        request,
+                    )),
+                    refused: None,
+                    finish,
+                },
+                Err(e) => refused(e),
+            },
+            Err(e) => refused(e),
         }
     }
 }

@@ -209,8 +209,11 @@ impl Client {
     ) -> Call<
         impl Future<Output = std::result::Result<ResponseValue<CustomerTokens>, ApiError>> + Send + '_,
     > {
+        // The generated request is made when the call is first polled, in
+        // place: the call moves a few bytes until then, not the request.
+        let api = self.api();
         let request = validate::id("customer_id", customer_id)
-            .map(|id| self.api().list_customer_tokens().customer_id(id).send());
+            .map(|id| async move { api.list_customer_tokens().customer_id(id).send().await });
         Call::new(self.total(), request)
     }
 
@@ -233,13 +236,11 @@ impl Client {
             let customer_id = validate::id("customer_id", customer_id)?;
             let token_id = validate::id("token_id", token_id)?;
             let body = validate::delete_body(&delete.reference, &delete.metadata)?;
-            Ok(self
-                .api()
-                .delete_customer_token()
-                .customer_id(customer_id)
-                .token_id(token_id)
-                .body(body)
-                .send())
+            let api = self.api();
+            Ok(async move {
+                let request = api.delete_customer_token().customer_id(customer_id);
+                request.token_id(token_id).body(body).send().await
+            })
         })();
         Call::new(self.total(), request)
     }

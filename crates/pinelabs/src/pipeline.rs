@@ -224,18 +224,16 @@ impl Pipeline {
         let request_id = match (&limits.request_id, headers.get(&REQUEST_ID)) {
             (Some(id), _) | (None, Some(id)) => id.clone(),
             (None, None) => {
-                // Encoded on the stack: no `String` per call.
-                let mut buffer = uuid::Uuid::encode_buffer();
-                let id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
-                HeaderValue::from_str(id).unwrap_or(HeaderValue::from_static("unset"))
+                let mut id = [0u8; 36];
+                uuid::Uuid::new_v4().hyphenated().encode_lower(&mut id);
+                shared(id).unwrap_or_else(|| HeaderValue::from_static("unset"))
             }
         };
         headers.insert(REQUEST_ID.clone(), request_id.clone());
-        if !headers.contains_key(&REQUEST_TIMESTAMP) {
-            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            if let Ok(now) = HeaderValue::try_from(now) {
-                headers.insert(REQUEST_TIMESTAMP.clone(), now);
-            }
+        if !headers.contains_key(&REQUEST_TIMESTAMP)
+            && let Some(now) = shared(timestamp(chrono::Utc::now()))
+        {
+            headers.insert(REQUEST_TIMESTAMP.clone(), now);
         }
         request_id
     }
@@ -315,6 +313,35 @@ impl Reauthorize for Refresh<'_> {
     }
 }
 
+/// A header value over shared bytes: every copy of the request (one per
+/// attempt) shares them instead of copying them.
+fn shared(bytes: impl AsRef<[u8]> + Send + Sync + 'static) -> Option<HeaderValue> {
+    HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(bytes)).ok()
+}
+
+/// `now` as `Request-Timestamp` documents it, UTC with milliseconds:
+/// `2024-07-09T07:57:08.022Z`, written digit by digit.
+fn timestamp(now: chrono::DateTime<chrono::Utc>) -> [u8; 24] {
+    use chrono::{Datelike, Timelike};
+    let mut out = *b"0000-00-00T00:00:00.000Z";
+    let fields = [
+        (4, u32::try_from(now.year()).unwrap_or(0)),
+        (7, now.month()),
+        (10, now.day()),
+        (13, now.hour()),
+        (16, now.minute()),
+        (19, now.second()),
+        (23, now.timestamp_subsec_millis().min(999)),
+    ];
+    for (end, mut value) in fields {
+        for digit in out.iter_mut().take(end).rev().take_while(|d| d.is_ascii_digit()) {
+            *digit = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    }
+    out
+}
+
 /// Puts `token` on `request` as its bearer.
 fn bearer(request: &mut Request, token: AccessToken) -> Result<AccessToken, Unsent> {
     let Some(value) = token.bearer() else {
@@ -353,6 +380,18 @@ mod tests {
                 assert!(documented.into_iter().any(|(s, _)| s == *status));
             }
         }
+    }
+
+    #[test]
+    fn timestamps_have_milliseconds() {
+        let at = chrono::DateTime::parse_from_rfc3339("2024-07-09T07:57:08.022123Z")
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .expect("valid");
+        assert_eq!(&timestamp(at), b"2024-07-09T07:57:08.022Z");
+        let late = chrono::DateTime::parse_from_rfc3339("0999-12-31T23:59:59.9999Z")
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .expect("valid");
+        assert_eq!(&timestamp(late), b"0999-12-31T23:59:59.999Z");
     }
 
     /// The headers the pipeline fills in are the ones the spec declares on

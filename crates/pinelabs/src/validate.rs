@@ -26,15 +26,14 @@ use crate::error::{Error, Result};
 /// which every URL parser removes) and anything containing `\` (which URL
 /// parsers read as `/`).
 pub(crate) fn id(field: &'static str, value: &str) -> Result<ResourceId> {
-    // Ids are ASCII: a byte scan, and the char scan only for other text.
-    let forbidden_char = |c: char| c.is_control() || c == '\\';
-    let found = if value.is_ascii() {
-        value.bytes().map(char::from).find(|c| forbidden_char(*c))
-    } else {
-        value.chars().find(|c| forbidden_char(*c))
-    };
-    if let Some(c) = found {
-        return Err(forbidden(field, c));
+    // Ids are printable ASCII: one pass over the bytes, and the char scan
+    // only for other text.
+    let printable = |b: &u8| (b' '..=b'~').contains(b) && *b != b'\\';
+    if !value.as_bytes().iter().all(printable) {
+        let forbidden_char = |c: &char| c.is_control() || *c == '\\';
+        if let Some(c) = value.chars().find(forbidden_char) {
+            return Err(forbidden(field, c));
+        }
     }
     if value == "." || value == ".." {
         return Err(Error::invalid(field, "must not be `.` or `..`"));
