@@ -5,9 +5,9 @@
 //! Nothing here records a path, an id, a header value or a body: a request
 //! is named by its method and path template ([`Route`]).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use metrics::{Label, SharedString, Unit};
+use metrics::{Key, Label, SharedString, Unit};
 use reqwest::StatusCode;
 use tracing::{Span, field};
 
@@ -37,13 +37,20 @@ pub fn describe() {
     metrics::describe_gauge!(RETRY_BUDGET, "Tokens left in the client's retry budget.");
 }
 
-/// The server a client talks to, as labels (built once per client).
-#[derive(Debug, Clone, Default)]
+/// The server a client talks to, as labels (built once per client), and
+/// the keys of its duration metric already built.
+#[derive(Debug, Default)]
 pub struct Server {
     address: Arc<str>,
     port: u16,
     port_label: Arc<str>,
+    /// Keys by route and outcome: an attempt's measure then builds no
+    /// label set. Few (routes times the statuses seen), and bounded.
+    keys: Mutex<Vec<(&'static str, Option<u16>, Option<ErrorType>, Key)>>,
 }
+
+/// The most keys a [`Server`] keeps; others are built for each attempt.
+const MAX_KEYS: usize = 64;
 
 impl Server {
     /// The host and port of `base_url` (empty when it is not a URL).
@@ -58,6 +65,7 @@ impl Server {
             address: address.into(),
             port,
             port_label: port.to_string().into(),
+            keys: Mutex::default(),
         }
     }
 }
@@ -186,28 +194,50 @@ pub fn record_error(span: &Span, error_type: ErrorType) {
 }
 
 /// Records one attempt's duration.
-pub(crate) fn attempt(route: Route<'_>, result: &reqwest::Result<reqwest::Response>, seconds: f64) {
+pub(crate) fn attempt(
+    route: Route<'_>,
+    result: &reqwest::Result<reqwest::Response>,
+    seconds: f64,
+) {
+    static METADATA: metrics::Metadata<'static> =
+        metrics::Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()));
+    let status = result.as_ref().ok().map(|r| r.status().as_u16());
+    let error = ErrorType::of(result);
+    let mut keys = route.server.keys.lock().unwrap_or_else(|e| e.into_inner());
+    // Templates are the spec's constants: the same text is the same pointer.
+    let same = |t: &&str| std::ptr::eq(*t, route.template);
+    let known = keys.iter().find(|(t, s, e, _)| same(t) && (*s, *e) == (status, error));
+    let built;
+    let key = match known {
+        Some((.., key)) => key,
+        None => {
+            built = duration_key(route, status, error);
+            if keys.len() < MAX_KEYS {
+                keys.push((route.template, status, error, built.clone()));
+            }
+            &built
+        }
+    };
+    metrics::with_recorder(|r| r.register_histogram(key, &METADATA)).record(seconds);
+}
+
+/// The key of one attempt's duration, with the labels of the conventions.
+fn duration_key(route: Route<'_>, status: Option<u16>, error: Option<ErrorType>) -> Key {
+    let server = route.server;
     let mut labels = Vec::with_capacity(6);
     labels.extend([
         Label::new("http.request.method", SharedString::const_str(route.method)),
         Label::new("url.template", SharedString::const_str(route.template)),
-        Label::new(
-            "server.address",
-            SharedString::from_shared(route.server.address.clone()),
-        ),
-        Label::new(
-            "server.port",
-            SharedString::from_shared(route.server.port_label.clone()),
-        ),
+        Label::new("server.address", SharedString::from_shared(server.address.clone())),
+        Label::new("server.port", SharedString::from_shared(server.port_label.clone())),
     ]);
-    if let Ok(response) = result {
-        let status = status_label(response.status().as_u16());
-        labels.push(Label::new("http.response.status_code", status));
+    if let Some(status) = status {
+        labels.push(Label::new("http.response.status_code", status_label(status)));
     }
-    if let Some(error) = ErrorType::of(result) {
+    if let Some(error) = error {
         labels.push(Label::new("error.type", error.label()));
     }
-    metrics::histogram!(REQUEST_DURATION, labels).record(seconds);
+    Key::from_parts(REQUEST_DURATION, labels)
 }
 
 /// Counts a retry (`refused` by the budget, or made) of `template` after `error`.

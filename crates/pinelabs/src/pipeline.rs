@@ -214,26 +214,30 @@ impl Pipeline {
     /// else a fresh UUID) and `Request-Timestamp` (unless the caller set
     /// one); the `Request-ID` sent.
     fn identify(&self, request: &mut Request, limits: &Limits) -> HeaderValue {
+        use reqwest::header::Entry;
         let headers = request.headers_mut();
-        // Room for these and `Authorization` at once, instead of growing.
-        headers.reserve(4 + limits.headers.len());
         headers.insert(USER_AGENT, self.user_agent.clone());
         for (name, value) in &limits.headers {
             headers.append(name, value.clone());
         }
-        let request_id = match (&limits.request_id, headers.get(&REQUEST_ID)) {
-            (Some(id), _) | (None, Some(id)) => id.clone(),
-            (None, None) => {
+        let request_id = match (headers.entry(REQUEST_ID.clone()), &limits.request_id) {
+            (Entry::Occupied(mut sent), Some(id)) => {
+                sent.insert(id.clone());
+                id.clone()
+            }
+            (Entry::Vacant(unset), Some(id)) => unset.insert(id.clone()).clone(),
+            (Entry::Occupied(sent), None) => sent.get().clone(),
+            (Entry::Vacant(unset), None) => {
                 let mut id = [0u8; 36];
                 uuid::Uuid::new_v4().hyphenated().encode_lower(&mut id);
-                shared(id).unwrap_or_else(|| HeaderValue::from_static("unset"))
+                let id = shared(id).unwrap_or_else(|| HeaderValue::from_static("unset"));
+                unset.insert(id).clone()
             }
         };
-        headers.insert(REQUEST_ID.clone(), request_id.clone());
-        if !headers.contains_key(&REQUEST_TIMESTAMP)
+        if let Entry::Vacant(unset) = headers.entry(REQUEST_TIMESTAMP.clone())
             && let Some(now) = shared(timestamp(chrono::Utc::now()))
         {
-            headers.insert(REQUEST_TIMESTAMP.clone(), now);
+            unset.insert(now);
         }
         request_id
     }
