@@ -42,7 +42,8 @@ use tokio::{task::futures::TaskLocalFuture, time::Instant};
 use crate::error::{ApiError, Error, Result, Unsent};
 
 tokio::task_local! {
-    static SCOPE: Scope;
+    // Boxed: the task-local is swapped in and out on every poll.
+    static SCOPE: Box<Scope>;
 }
 
 /// Headers a call may not set: the pipeline, the generated client or the
@@ -405,7 +406,7 @@ pin_project_lite::pin_project! {
     #[must_use = "futures do nothing unless polled"]
     pub struct CallFuture<F: Future, T, O> {
         #[pin]
-        scoped: Option<TaskLocalFuture<Scope, F>>,
+        scoped: Option<TaskLocalFuture<Box<Scope>, F>>,
         refused: Option<Error>,
         finish: fn(ResponseValue<T>, &Record) -> O,
     }
@@ -434,10 +435,10 @@ impl<F: Future, T, O> CallFuture<F, T, O> {
             Ok(request) => match limits {
                 Ok(limits) => Self {
                     scoped: Some(SCOPE.scope(
-                        Scope {
+                        Box::new(Scope {
                             limits,
                             record: Cell::new(None),
-                        },
+                        }),
                         request,
                     )),
                     refused: None,
