@@ -19,6 +19,11 @@
 //!   to a [`hooks::Middleware`];
 //! * [`spec`]: the types of the spec's generated facts (operations, examples,
 //!   limits, answer shapes);
+//! * [`monitor`]: a client's drift monitor: which answers are checked, and
+//!   what is counted, logged and kept of each finding;
+//! * [`token`]: the token endpoint's answer, in each documented shape;
+//! * [`input`]: the operations' inputs checked against the spec's limits
+//!   (and the few rules it cannot express) before a byte is sent;
 //! * [`drift`]: spec drift, the spec's side of it: what the generated types
 //!   note while decoding (a key or an enum value the spec does not have),
 //!   which answers need a full check, and the check itself.
@@ -47,9 +52,12 @@
 
 pub mod drift;
 pub mod hooks;
+pub mod input;
+pub mod monitor;
 pub mod open_enum;
 pub mod spec;
 pub mod timestamp;
+pub mod token;
 
 // Lints are relaxed for generated code only. `Client::new` unwraps the
 // reqwest builder; the wrapper never calls it (it uses `new_with_client`).

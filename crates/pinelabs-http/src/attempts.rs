@@ -18,12 +18,10 @@ use tracing::Instrument;
 
 use crate::{
     budget::Bucket,
+    cause::BoxError,
     policy::{Retry, RetryPolicy},
     telemetry::{self, ErrorType, Route},
 };
-
-/// A boxed error, as reqwest and `http-body` carry them.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The attempts of one request: the client's settings, narrowed for it.
 #[derive(Debug, Clone, Copy)]
@@ -118,8 +116,7 @@ impl Attempts<'_> {
                     Some(cost) => {
                         (taken, retries) = (Some(cost), retries + 1);
                         self.count_retry(&result, false);
-                        log_retry(retries, &result, delay);
-                        drop(result);
+                        log_retry(retries, result, delay);
                         // Boxed: a retry's wait adds nothing to every future.
                         Box::pin(tokio::time::sleep(delay)).await;
                     }
@@ -232,8 +229,10 @@ impl Attempts<'_> {
     }
 }
 
-fn log_retry(retry: u32, result: &reqwest::Result<reqwest::Response>, delay: Duration) {
-    let error = ErrorType::of(result);
+/// Logs a retry after `result`, which is dropped: nothing of it is held
+/// during the wait.
+fn log_retry(retry: u32, result: reqwest::Result<reqwest::Response>, delay: Duration) {
+    let error = ErrorType::of(&result);
     tracing::info!(
         retry,
         error = error.as_ref().map_or("", ErrorType::as_str),

@@ -10,7 +10,7 @@ use bytes::{Bytes, BytesMut};
 use http_body::{Body, Frame};
 use reqwest::{StatusCode, Url, header::HeaderMap};
 
-use crate::attempts::BoxError;
+use crate::cause::BoxError;
 
 /// The failure of an answer whose body is over the limit of [`whole`]
 /// (carried: see [`carried`](crate::carried)).

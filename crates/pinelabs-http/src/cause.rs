@@ -1,5 +1,8 @@
 //! What a transport failure was, read from reqwest's error chain.
 
+/// A boxed error, as reqwest and `http-body` carry them.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// What a transport failure was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -40,10 +40,10 @@
 //! # Layers
 //!
 //! ```text
-//! body              the one reader of bodies: whole, capped
-//! attempts          the attempt loop, and failures carried in reqwest errors
-//! telemetry         attempt spans and metrics
-//! budget cause policy   the retry budget, transport causes, retry rules
+//! body                        the one reader of bodies: whole, capped
+//! attempts                    the attempt loop, and failures carried in reqwest errors
+//! connect scope telemetry token   where to connect; a call's scope; spans and metrics; bearer tokens
+//! budget cause policy         the retry budget, transport causes, retry rules
 //! ```
 #![deny(missing_docs)]
 
@@ -51,14 +51,19 @@ mod attempts;
 mod body;
 mod budget;
 mod cause;
+mod connect;
 mod policy;
+pub mod scope;
 pub mod telemetry;
+mod token;
 
-pub use attempts::{Attempts, BoxError, Outcome, Reauthorize, carried, fail};
+pub use attempts::{Attempts, Outcome, Reauthorize, carried, fail};
 pub use body::{BodyTooLarge, read, whole};
 pub use budget::{Bucket, RetryBudget};
-pub use cause::{TransportCause, chain};
+pub use cause::{BoxError, TransportCause, chain};
+pub use connect::{HAS_TLS, base_url, http_client};
 pub use policy::{
     NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES, Retry, RetryPolicy, exponential, jitter,
     retry_after,
 };
+pub use token::{AccessToken, TokenCache};

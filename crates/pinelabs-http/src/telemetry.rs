@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex};
 
 use metrics::{Key, Label, SharedString, Unit};
-use reqwest::StatusCode;
+use reqwest::{StatusCode, header::HeaderValue};
 use tracing::{Span, field};
 
 use crate::cause::TransportCause;
@@ -46,8 +46,11 @@ pub struct Server {
     port_label: Arc<str>,
     /// Keys by route and outcome: an attempt's measure then builds no
     /// label set. Few (routes times the statuses seen), and bounded.
-    keys: Mutex<Vec<(&'static str, Option<u16>, Option<ErrorType>, Key)>>,
+    keys: Mutex<Vec<(Outcome, Key)>>,
 }
+
+/// A route template and how an attempt of it ended.
+type Outcome = (&'static str, Option<u16>, Option<ErrorType>);
 
 /// The most keys a [`Server`] keeps; others are built for each attempt.
 const MAX_KEYS: usize = 64;
@@ -170,6 +173,31 @@ pub(crate) fn attempt_span(route: Route<'_>, resend_count: u32) -> Span {
     span
 }
 
+/// The span of one call, exported under its operationId, with the request
+/// id it sends; its fields are only computed when a subscriber wants it.
+pub fn call_span(operation_id: &str, route: Route<'_>, request_id: &HeaderValue) -> Span {
+    tracing::info_span!(
+        "pinelabs.call",
+        otel.name = operation_id,
+        pinelabs.operation_id = operation_id,
+        pinelabs.request_id = request_id.to_str().unwrap_or_default(),
+        http.request.method = route.method,
+        url.template = route.template,
+        http.response.status_code = field::Empty,
+        error.type = field::Empty,
+        otel.status_code = field::Empty,
+        pinelabs.attempts = field::Empty,
+    )
+}
+
+/// Records how a call's `attempts` ended on its span.
+pub fn end_call(span: &Span, attempts: u32, result: &reqwest::Result<reqwest::Response>) {
+    if !span.is_disabled() {
+        span.record("pinelabs.attempts", i64::from(attempts));
+        record_result(span, result);
+    }
+}
+
 /// Records an attempt's (or a call's) status, `error.type` and OTel status.
 pub fn record_result(span: &Span, result: &reqwest::Result<reqwest::Response>) {
     if span.is_disabled() {
@@ -194,11 +222,7 @@ pub fn record_error(span: &Span, error_type: ErrorType) {
 }
 
 /// Records one attempt's duration.
-pub(crate) fn attempt(
-    route: Route<'_>,
-    result: &reqwest::Result<reqwest::Response>,
-    seconds: f64,
-) {
+pub(crate) fn attempt(route: Route<'_>, result: &reqwest::Result<reqwest::Response>, seconds: f64) {
     static METADATA: metrics::Metadata<'static> =
         metrics::Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()));
     let status = result.as_ref().ok().map(|r| r.status().as_u16());
@@ -206,14 +230,16 @@ pub(crate) fn attempt(
     let mut keys = route.server.keys.lock().unwrap_or_else(|e| e.into_inner());
     // Templates are the spec's constants: the same text is the same pointer.
     let same = |t: &&str| std::ptr::eq(*t, route.template);
-    let known = keys.iter().find(|(t, s, e, _)| same(t) && (*s, *e) == (status, error));
+    let known = keys
+        .iter()
+        .find(|((t, s, e), _)| same(t) && (*s, *e) == (status, error));
     let built;
     let key = match known {
         Some((.., key)) => key,
         None => {
             built = duration_key(route, status, error);
             if keys.len() < MAX_KEYS {
-                keys.push((route.template, status, error, built.clone()));
+                keys.push(((route.template, status, error), built.clone()));
             }
             &built
         }
@@ -228,11 +254,20 @@ fn duration_key(route: Route<'_>, status: Option<u16>, error: Option<ErrorType>)
     labels.extend([
         Label::new("http.request.method", SharedString::const_str(route.method)),
         Label::new("url.template", SharedString::const_str(route.template)),
-        Label::new("server.address", SharedString::from_shared(server.address.clone())),
-        Label::new("server.port", SharedString::from_shared(server.port_label.clone())),
+        Label::new(
+            "server.address",
+            SharedString::from_shared(server.address.clone()),
+        ),
+        Label::new(
+            "server.port",
+            SharedString::from_shared(server.port_label.clone()),
+        ),
     ]);
     if let Some(status) = status {
-        labels.push(Label::new("http.response.status_code", status_label(status)));
+        labels.push(Label::new(
+            "http.response.status_code",
+            status_label(status),
+        ));
     }
     if let Some(error) = error {
         labels.push(Label::new("error.type", error.label()));

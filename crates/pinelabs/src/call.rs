@@ -23,7 +23,6 @@
 //! ```
 
 use std::{
-    cell::Cell,
     future::{Future, IntoFuture},
     pin::Pin,
     task::{Context, Poll, ready},
@@ -35,16 +34,12 @@ use pinelabs_api::{
     ResponseValue,
     types::{ErrorResponse, RequestId},
 };
+use pinelabs_http::scope::{self, Limits, Record, Scoped};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
-use tokio::{task::futures::TaskLocalFuture, time::Instant};
+use tokio::time::Instant;
 
-use crate::error::{ApiError, Error, Result, Unsent};
-
-tokio::task_local! {
-    // Boxed: the task-local is swapped in and out on every poll.
-    static SCOPE: Box<Scope>;
-}
+use crate::error::{ApiError, Error, Result};
 
 /// Headers a call may not set: the pipeline, the generated client or the
 /// HTTP stack own them (`Request-ID` has its own option).
@@ -194,88 +189,6 @@ fn request_id(id: &str) -> Result<HeaderValue> {
     HeaderValue::try_from(id).map_err(|_| Error::invalid("request_id", "must be visible ASCII"))
 }
 
-/// What one call may do: the client's settings narrowed by its options.
-#[derive(Debug, Clone)]
-pub(crate) struct Limits {
-    /// When the whole call must be over.
-    pub deadline: Instant,
-    /// The whole call's time limit (for `Error::Timeout`).
-    pub total: Duration,
-    /// At most this many attempts, if fewer than the policy's.
-    pub max_attempts: Option<u32>,
-    /// The caller's `Request-ID`, sent on every attempt.
-    pub request_id: Option<HeaderValue>,
-    /// Extra headers, sent on every attempt.
-    pub headers: HeaderMap,
-    /// The most bytes of the answer's body read, if less than the client's.
-    pub max_body: Option<usize>,
-}
-
-/// What a call saw: written once, by the pipeline when its request ends;
-/// read once, when the call ends. Empty for a call made without a scope.
-#[derive(Debug, Default)]
-pub(crate) struct Record {
-    /// The `Request-ID` sent.
-    pub request_id: Option<HeaderValue>,
-    /// Requests sent, a `401` resend included.
-    pub attempts: u32,
-    /// The final answer's status, if one came.
-    pub status: Option<u16>,
-    /// Whether the retry budget refused a retry that the policy allowed.
-    pub budget_exhausted: bool,
-    /// The bound a timeout of the last attempt exceeded: the call's own
-    /// when its deadline cut the attempt short, else one attempt's.
-    pub timeout: Duration,
-    /// The `Authorization` value sent (sensitive): never part of an excerpt.
-    pub bearer: Option<HeaderValue>,
-}
-
-impl Record {
-    /// The record of a call made without a scope: nothing seen, the
-    /// default limits.
-    fn bare() -> Self {
-        Self {
-            timeout: crate::config::Timeouts::default().attempt,
-            ..Self::default()
-        }
-    }
-
-    fn request_id(&self) -> Option<String> {
-        let id = self.request_id.as_ref()?;
-        id.to_str().ok().map(str::to_owned)
-    }
-
-    /// The token the call sent, to keep it out of excerpts.
-    fn secret(&self) -> &str {
-        let bearer = self.bearer.as_ref().and_then(|b| b.to_str().ok());
-        bearer.and_then(|b| b.strip_prefix("Bearer ")).unwrap_or("")
-    }
-}
-
-/// The scope of one call: its limits in, its record out.
-pub(crate) struct Scope {
-    limits: Limits,
-    record: Cell<Option<Record>>,
-}
-
-impl std::fmt::Debug for Scope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scope")
-            .field("limits", &self.limits)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The limits of the call being made, if it runs in a scope.
-pub(crate) fn limits() -> Option<Limits> {
-    SCOPE.try_with(|scope| scope.limits.clone()).ok()
-}
-
-/// Hands the call's record back (the pipeline, once per request).
-pub(crate) fn write(record: Record) {
-    let _outside_a_scope = SCOPE.try_with(|scope| scope.record.set(Some(record)));
-}
-
 /// `request` run in a scope of its own with `limits`: its answer, or its
 /// error mapped (the token exchange's call).
 pub(crate) fn run<F, T>(limits: Limits, request: F) -> CallFuture<F, T, Response<T>>
@@ -406,7 +319,7 @@ pin_project_lite::pin_project! {
     #[must_use = "futures do nothing unless polled"]
     pub struct CallFuture<F: Future, T, O> {
         #[pin]
-        scoped: Option<TaskLocalFuture<Box<Scope>, F>>,
+        scoped: Option<Scoped<F>>,
         refused: Option<Error>,
         finish: fn(ResponseValue<T>, &Record) -> O,
     }
@@ -434,13 +347,7 @@ impl<F: Future, T, O> CallFuture<F, T, O> {
         match request {
             Ok(request) => match limits {
                 Ok(limits) => Self {
-                    scoped: Some(SCOPE.scope(
-                        Box::new(Scope {
-                            limits,
-                            record: Cell::new(None),
-                        }),
-                        request,
-                    )),
+                    scoped: Some(scope::scoped(limits, request)),
                     refused: None,
                     finish,
                 },
@@ -465,9 +372,7 @@ where
             return Poll::Ready(Err(this.refused.take().unwrap_or_else(again)));
         };
         let output = ready!(scoped.as_mut().poll(cx));
-        let scope = scoped.take_value();
-        let record = scope.and_then(|s| s.record.into_inner());
-        let record = record.unwrap_or_default();
+        let record = scope::record_of(scoped).unwrap_or_default();
         this.scoped.set(None);
         Poll::Ready(match output {
             Ok(value) => Ok((this.finish)(value, &record)),
@@ -481,7 +386,11 @@ where
 /// excerpt of a body is kept.
 impl From<ApiError> for Error {
     fn from(error: ApiError) -> Self {
-        map(error, &Record::bare(), |_| None)
+        let bare = Record {
+            timeout: crate::config::Timeouts::default().attempt,
+            ..Record::default()
+        };
+        map(error, &bare, |_| None)
     }
 }
 
@@ -536,8 +445,8 @@ fn timeout(record: &Record, after: Duration) -> Error {
 /// A failure to send or to read: the pipeline's own (no token), the body
 /// limit, a timeout, or the transport.
 fn transport(e: reqwest::Error, record: &Record) -> Error {
-    if let Some(unsent) = pinelabs_http::carried::<Unsent>(&e) {
-        return unsent.error(record.request_id());
+    if let Some(unsent) = pinelabs_http::carried::<Error>(&e) {
+        return unsent.clone();
     }
     if let Some(too_large) = pinelabs_http::carried::<pinelabs_http::BodyTooLarge>(&e) {
         return Error::ResponseTooLarge {
@@ -554,7 +463,7 @@ fn transport(e: reqwest::Error, record: &Record) -> Error {
         message: cause.message(&e),
         request_id: record.request_id(),
         retry_budget_exhausted: record.budget_exhausted,
-        source: e.without_url(),
+        source: std::sync::Arc::new(e.without_url()),
     }
 }
 

@@ -11,14 +11,18 @@ use pinelabs_http::{Bucket, RetryBudget, RetryPolicy, telemetry::Server};
 use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
 
+use pinelabs_api::{
+    input,
+    monitor::{DriftDetection, DriftReport, Monitor},
+};
+
 use crate::{
     auth::Credentials,
     call::Call,
     config::{DEFAULT_MAX_RESPONSE_BYTES, Environment, Timeouts},
     error::{ApiError, Error, Result},
-    monitor::{DriftDetection, DriftReport, Monitor},
     pipeline::Pipeline,
-    telemetry, tls, validate,
+    telemetry,
 };
 
 /// The default `User-Agent`: `pinelabs-rust/<crate version>`.
@@ -212,9 +216,9 @@ impl Client {
         // The generated request is made when the call is first polled, in
         // place: the call moves a few bytes until then, not the request.
         let api = self.api();
-        let request = validate::id("customer_id", customer_id)
+        let request = input::id("customer_id", customer_id)
             .map(|id| async move { api.list_customer_tokens().customer_id(id).send().await });
-        Call::new(self.total(), request)
+        Call::new(self.total(), request.map_err(Error::from))
     }
 
     /// Deletes `token_id` of `customer_id`.
@@ -233,9 +237,9 @@ impl Client {
         impl Future<Output = std::result::Result<ResponseValue<DeletedToken>, ApiError>> + Send + '_,
     > {
         let request = (|| {
-            let customer_id = validate::id("customer_id", customer_id)?;
-            let token_id = validate::id("token_id", token_id)?;
-            let body = validate::delete_body(&delete.reference, &delete.metadata)?;
+            let customer_id = input::id("customer_id", customer_id)?;
+            let token_id = input::id("token_id", token_id)?;
+            let body = input::delete_body(&delete.reference, &delete.metadata)?;
             let api = self.api();
             Ok(async move {
                 let request = api.delete_customer_token().customer_id(customer_id);
@@ -406,7 +410,7 @@ impl ClientBuilder {
                 "none given; set an access token, client credentials or a token provider",
             )
         })?;
-        let auth = credentials.into_auth(self.timeouts.total)?;
+        credentials.check()?;
         self.check_limits()?;
         let user_agent = self.user_agent.as_deref().unwrap_or(USER_AGENT);
         let user_agent = HeaderValue::try_from(user_agent)
@@ -414,7 +418,7 @@ impl ClientBuilder {
         let http = self.http_client_for(&base_url)?;
         let budget = self.retry_budget.unwrap_or(Some(RetryBudget::default()));
         let pipeline = Arc::new(Pipeline {
-            auth,
+            auth: credentials,
             policy: self.retry,
             timeouts: self.timeouts,
             user_agent,
@@ -469,19 +473,13 @@ impl ClientBuilder {
         if let Some(http) = &self.http {
             return Ok(http.clone());
         }
-        if !tls::HAS_TLS && base_url.starts_with("https://") {
+        if !pinelabs_http::HAS_TLS && base_url.starts_with("https://") {
             return Err(Error::invalid(
                 "base_url",
                 "https needs a TLS feature of pinelabs (rustls, rustls-ring or native-tls)",
             ));
         }
-        tls::http_builder()?
-            .connect_timeout(self.timeouts.connect)
-            // Retries are this crate's job (with idempotency rules), so
-            // reqwest's own protocol-level retry is off; that also saves it
-            // cloning every request. (HTTP/1 only: nothing to nack.)
-            .retry(reqwest::retry::never().max_retries_per_request(0))
-            .build()
+        pinelabs_http::http_client(self.timeouts.connect)
             .map_err(|e| Error::build("the HTTP client could not be built", e))
     }
 }
@@ -518,6 +516,6 @@ mod tests {
             .base_url("https://pluraluat.v2.pinepg.in")
             .access_token("t")
             .build();
-        assert_eq!(client.is_ok(), tls::HAS_TLS, "{client:?}");
+        assert_eq!(client.is_ok(), pinelabs_http::HAS_TLS, "{client:?}");
     }
 }

@@ -40,44 +40,8 @@ impl Environment {
             Environment::Production => PRODUCTION_BASE_URL,
             Environment::Custom(url) => url,
         };
-        check_base_url(raw)
+        pinelabs_http::base_url(raw).map_err(|why| Error::invalid("base_url", why))
     }
-}
-
-fn check_base_url(raw: &str) -> Result<String> {
-    let url = url::Url::parse(raw)
-        .map_err(|e| Error::invalid("base_url", format!("`{raw}` is not a URL ({e})")))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => {
-            return Err(Error::invalid(
-                "base_url",
-                format!(
-                    "`{raw}` is plain http on a non-loopback host, so the access token would travel in clear text; use https"
-                ),
-            ));
-        }
-        other => {
-            return Err(Error::invalid(
-                "base_url",
-                format!("scheme `{other}` is not supported; use https"),
-            ));
-        }
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::invalid(
-            "base_url",
-            "a base URL has no query or fragment",
-        ));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 /// Time limits of a call.

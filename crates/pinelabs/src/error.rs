@@ -10,7 +10,7 @@
 //! services; [`Error::from`] turns the generated client's error into this
 //! one (see [`Client::call`](crate::Client::call) for the fuller mapping).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use pinelabs_api::types::{AdditionalErrorDetails, ErrorResponse};
 use pinelabs_http::{RETRYABLE_STATUSES, TransportCause};
@@ -44,7 +44,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// guidelines' C-GOOD-ERR: concise, lowercase, no trailing punctuation, no
 /// response body). What to do about it is [`Error::advice`], a separate
 /// line, so that a service's logs and a CLI can show it or not.
-#[derive(Debug, thiserror::Error)]
+/// `Clone`: one failed token fetch is the error of every call waiting on
+/// it, and an error travels through the generated client inside its
+/// `reqwest::Error`.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Pine Labs answered with an error status.
@@ -142,7 +145,7 @@ pub enum Error {
         retry_budget_exhausted: bool,
         /// The underlying error.
         #[source]
-        source: reqwest::Error,
+        source: Arc<reqwest::Error>,
     },
 
     /// A success response did not match the expected shape.
@@ -190,7 +193,7 @@ pub enum Error {
         message: String,
         /// The underlying error.
         #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     },
 
     /// An input was rejected before anything was sent.
@@ -345,11 +348,9 @@ impl Error {
 
     /// A failure to build the client.
     /// The message names what failed and the innermost cause's words.
-    pub(crate) fn build(
-        what: &str,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        let cause = pinelabs_http::chain(&source)
+    pub(crate) fn build(what: &str, source: impl Into<pinelabs_http::BoxError>) -> Self {
+        let source: Arc<dyn std::error::Error + Send + Sync> = Arc::from(source.into());
+        let cause = pinelabs_http::chain(&*source)
             .last()
             .map(ToString::to_string);
         Error::Build {
@@ -357,7 +358,7 @@ impl Error {
                 Some(cause) if cause != what => format!("{what} ({cause})"),
                 _ => what.to_owned(),
             },
-            source: Some(Box::new(source)),
+            source: Some(source),
         }
     }
 
@@ -379,69 +380,12 @@ impl Error {
     }
 }
 
-/// Why a call sent nothing: no token, in time or at all. `Clone`, so that
-/// one failed token fetch is shared by every call waiting on it; it travels
-/// through the generated client inside its `reqwest::Error` (see
-/// `pinelabs_http::fail`).
-#[derive(Debug, Clone, thiserror::Error)]
-pub(crate) enum Unsent {
-    /// [`Error::Auth`].
-    #[error("the token endpoint refused the credentials: {reason}")]
-    Refused { reason: String, status: Option<u16> },
-    /// [`Error::TokenUnavailable`].
-    #[error("no access token: {reason}")]
-    Unavailable {
-        reason: String,
-        status: Option<u16>,
-        cause: Option<TransportCause>,
-    },
-    /// [`Error::Timeout`]: the call's time was up before a token came.
-    #[error("no access token within {0:?}")]
-    Late(Duration),
-}
-
-impl Unsent {
-    /// The error of a call that sent nothing.
-    pub(crate) fn error(&self, request_id: Option<String>) -> Error {
-        match self.clone() {
-            Unsent::Refused { reason, status } => Error::Auth { reason, status },
-            Unsent::Unavailable {
-                reason,
-                status,
-                cause,
-            } => Error::TokenUnavailable {
-                reason,
-                status,
-                cause,
-            },
-            Unsent::Late(after) => Error::Timeout {
-                after,
-                request_id,
-                attempts: 0,
-                retry_budget_exhausted: false,
-            },
-        }
-    }
-
-    /// A token provider's failure.
-    pub(crate) fn of(error: Error) -> Self {
-        match error {
-            Error::Auth { reason, status } => Unsent::Refused { reason, status },
-            Error::TokenUnavailable {
-                reason,
-                status,
-                cause,
-            } => Unsent::Unavailable {
-                reason,
-                status,
-                cause,
-            },
-            Error::Timeout { after, .. } => Unsent::Late(after),
-            other => Unsent::Unavailable {
-                reason: other.to_string(),
-                status: other.status(),
-                cause: None,
-            },
+/// An input the spec's limits refuse.
+impl From<pinelabs_api::input::InvalidInput> for Error {
+    fn from(e: pinelabs_api::input::InvalidInput) -> Self {
+        Error::InvalidInput {
+            field: e.field,
+            rule: e.rule,
         }
     }
 }

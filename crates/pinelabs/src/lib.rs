@@ -65,12 +65,12 @@
 //! (`cargo xtask lint` checks it):
 //!
 //! ```text
-//! client                                    Client, ClientBuilder, the typed calls
-//! pipeline                                  the one path of every call into the API
-//! auth monitor                              tokens; the drift monitor
-//! call                                      one call: options, scope, record, future, error mapping
-//! config decode ext telemetry tls validate  settings, decoding, conveniences, spans, inputs
-//! error                                     the one error type
+//! client                      Client, ClientBuilder, the typed calls
+//! pipeline                    the one path of every call into the API
+//! auth                        credentials and the token exchange
+//! call                        one call: options, future, the one error mapping
+//! config decode ext telemetry settings, decoding, conveniences, metric names
+//! error                       the one error type
 //! ```
 //!
 //! # Why these dependencies
@@ -96,18 +96,15 @@ mod config;
 mod decode;
 mod error;
 mod ext;
-mod monitor;
 mod pipeline;
 pub mod telemetry;
-mod tls;
-mod validate;
 
 pub use call::{Call, CallFuture, CallOptions, Response};
 pub use client::{Client, ClientBuilder, DeleteToken, USER_AGENT};
 pub use config::{Environment, Timeouts};
 pub use decode::decode_json;
 pub use error::{ApiError, Error, Result};
-pub use monitor::{DriftDetection, DriftReport};
+pub use pinelabs_api::monitor::{DriftDetection, DriftReport};
 pub use pinelabs_http::{
     NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES, RetryBudget, RetryPolicy, TransportCause,
 };

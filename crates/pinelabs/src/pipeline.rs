@@ -29,12 +29,13 @@ use reqwest::{
 use tokio::time::Instant;
 use tracing::{Instrument, Span};
 
+use pinelabs_api::monitor::Monitor;
+use pinelabs_http::scope::{self, Limits, Record};
+
 use crate::{
-    auth::{AccessToken, Auth},
-    call::{self, Limits, Record},
+    auth::{AccessToken, Credentials},
     config::Timeouts,
-    error::Unsent,
-    monitor::Monitor,
+    error::Error,
     telemetry,
 };
 
@@ -44,7 +45,7 @@ static REQUEST_TIMESTAMP: HeaderName = HeaderName::from_static("request-timestam
 /// The middleware of one [`Client`](crate::Client), shared by all its calls.
 #[derive(Debug)]
 pub(crate) struct Pipeline {
-    pub auth: Auth,
+    pub auth: Credentials,
     pub policy: RetryPolicy,
     pub timeouts: Timeouts,
     pub user_agent: HeaderValue,
@@ -66,7 +67,7 @@ impl Middleware for Pipeline {
         mut request: Request,
         operation_id: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<Response>> {
-        let limits = call::limits().unwrap_or_else(|| self.limits());
+        let limits = scope::limits().unwrap_or_else(|| self.limits());
         let op = spec::operation(operation_id).unwrap_or(&spec::UNDOCUMENTED_OPERATION);
         let request_id = self.identify(&mut request, &limits);
         let attempts = self.attempts(api, op, &request, &limits);
@@ -85,7 +86,11 @@ impl Middleware for Pipeline {
             },
             slot: Some(request),
             op,
-            span: telemetry::call_span(op, &request_id),
+            span: pinelabs_http::telemetry::call_span(
+                op.operation_id,
+                telemetry::route(op, &self.server),
+                &request_id,
+            ),
             request_id,
             max_body: limits
                 .max_body
@@ -94,13 +99,13 @@ impl Middleware for Pipeline {
         let fetch = op.authenticated && token.is_none();
         match token.transpose() {
             Ok(token) => call.refresh.token = token,
-            Err(unsent) => return Box::pin(std::future::ready(call.unsent(unsent))),
+            Err(failure) => return Box::pin(std::future::ready(call.failure(failure))),
         }
         // The call's state lives in the future once: it is moved in, and
         // each step borrows it.
         Box::pin(async move {
-            if fetch && let Err(unsent) = Box::pin(call.fetch_token()).await {
-                return call.unsent(unsent);
+            if fetch && let Err(failure) = Box::pin(call.fetch_token()).await {
+                return call.failure(failure);
             }
             call.run(&attempts).await
         })
@@ -121,7 +126,7 @@ struct InFlight<'a> {
 
 impl InFlight<'_> {
     /// A token fetched within the call's deadline, on the request.
-    async fn fetch_token(&mut self) -> Result<(), Unsent> {
+    async fn fetch_token(&mut self) -> Result<(), Error> {
         let refresh = &mut self.refresh;
         let fetched = refresh
             .pipeline
@@ -160,9 +165,9 @@ impl InFlight<'_> {
 
     /// Writes the call's record (once) and gives its answer.
     fn record(&mut self, outcome: Outcome) -> reqwest::Result<Response> {
-        telemetry::end_call(&self.span, &outcome);
+        pinelabs_http::telemetry::end_call(&self.span, outcome.attempts, &outcome.result);
         let (pipeline, total) = (self.refresh.pipeline, self.refresh.total);
-        call::write(Record {
+        scope::write(Record {
             request_id: Some(self.request_id.clone()),
             attempts: outcome.attempts,
             status: outcome.result.as_ref().ok().map(|r| r.status().as_u16()),
@@ -180,19 +185,19 @@ impl InFlight<'_> {
                 .cloned(),
         });
         match self.refresh.failure.take() {
-            Some(unsent) => pinelabs_http::fail(unsent),
+            Some(failure) => pinelabs_http::fail(failure),
             None => outcome.result,
         }
     }
 
     /// The end of a call that sent nothing: no token.
-    fn unsent(&self, unsent: Unsent) -> reqwest::Result<Response> {
-        telemetry::unsent(&self.span, &unsent);
-        call::write(Record {
+    fn failure(&self, failure: Error) -> reqwest::Result<Response> {
+        telemetry::unsent(&self.span, &failure);
+        scope::write(Record {
             request_id: Some(self.request_id.clone()),
             ..Record::default()
         });
-        pinelabs_http::fail(unsent)
+        pinelabs_http::fail(failure)
     }
 }
 
@@ -248,10 +253,15 @@ impl Pipeline {
         api: &pinelabs_api::Client,
         deadline: Instant,
         total: Duration,
-    ) -> Result<AccessToken, Unsent> {
-        match tokio::time::timeout_at(deadline, self.auth.token(api)).await {
+    ) -> Result<AccessToken, Error> {
+        match tokio::time::timeout_at(deadline, self.auth.token(api, self.timeouts.total)).await {
             Ok(result) => result,
-            Err(_elapsed) => Err(Unsent::Late(total)),
+            Err(_elapsed) => Err(Error::Timeout {
+                after: total,
+                request_id: None,
+                attempts: 0,
+                retry_budget_exhausted: false,
+            }),
         }
     }
 
@@ -290,7 +300,7 @@ struct Refresh<'a> {
     total: Duration,
     token: Option<AccessToken>,
     /// Why no fresh token came: the call's error.
-    failure: Option<Unsent>,
+    failure: Option<Error>,
 }
 
 impl Reauthorize for Refresh<'_> {
@@ -310,7 +320,7 @@ impl Reauthorize for Refresh<'_> {
                 .fresh_token(self.api, self.deadline, self.total);
             match fresh.await.and_then(|t| bearer(request, t)) {
                 Ok(fresh) => self.token = Some(fresh),
-                Err(unsent) => self.failure = Some(unsent),
+                Err(failure) => self.failure = Some(failure),
             }
             self.failure.is_none()
         })
@@ -338,7 +348,12 @@ fn timestamp(now: chrono::DateTime<chrono::Utc>) -> [u8; 24] {
         (23, now.timestamp_subsec_millis().min(999)),
     ];
     for (end, mut value) in fields {
-        for digit in out.iter_mut().take(end).rev().take_while(|d| d.is_ascii_digit()) {
+        for digit in out
+            .iter_mut()
+            .take(end)
+            .rev()
+            .take_while(|d| d.is_ascii_digit())
+        {
             *digit = b'0' + (value % 10) as u8;
             value /= 10;
         }
@@ -347,9 +362,9 @@ fn timestamp(now: chrono::DateTime<chrono::Utc>) -> [u8; 24] {
 }
 
 /// Puts `token` on `request` as its bearer.
-fn bearer(request: &mut Request, token: AccessToken) -> Result<AccessToken, Unsent> {
+fn bearer(request: &mut Request, token: AccessToken) -> Result<AccessToken, Error> {
     let Some(value) = token.bearer() else {
-        return Err(Unsent::Unavailable {
+        return Err(Error::TokenUnavailable {
             reason: "the access token has characters a header cannot carry".to_owned(),
             status: None,
             cause: None,

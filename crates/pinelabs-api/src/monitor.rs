@@ -1,6 +1,6 @@
-//! The client's drift monitor: which answers are checked against the spec
-//! (as [`pinelabs_api::drift`] says), and what the client keeps and says of
-//! each [`Finding`].
+//! A client's drift monitor: which answers are checked against the spec
+//! (as [`drift`] says), and what the client keeps and says of each
+//! [`Finding`].
 //!
 //! **Which answers.** By default ([`DriftDetection::OnSurprise`]) an answer
 //! is checked in full when its status is undocumented or its type can hide
@@ -14,10 +14,10 @@
 //! (what `pinelabs spec-check` uses); [`DriftDetection::Off`] none.
 //!
 //! **What is said.** Each finding adds 1 to the counter
-//! [`SPEC_DRIFT`](crate::telemetry::SPEC_DRIFT) (labels `operation`, `kind`,
-//! `path`); the first of each distinct finding logs one `warn` event; and
-//! [`Client::spec_drift`](crate::Client::spec_drift) returns every distinct
-//! finding with its count and when it was first seen.
+//! [`SPEC_DRIFT`] (labels `operation`, `kind`, `path`; never a value); the
+//! first of each distinct finding logs one `warn` event; and
+//! [`Monitor::report`] returns every distinct finding with its count and
+//! when it was first seen.
 
 use std::{
     collections::BTreeMap,
@@ -26,12 +26,14 @@ use std::{
 };
 
 use bytes::Bytes;
-use pinelabs_api::{
+
+use crate::{
     drift::{self, Finding},
     spec::Operation,
 };
 
-use crate::telemetry;
+/// Counter of answers departing from the spec, by operation, kind and path.
+pub const SPEC_DRIFT: &str = "pinelabs.client.spec_drift";
 
 /// Which answers the client checks against the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,7 +41,7 @@ use crate::telemetry;
 pub enum DriftDetection {
     /// None.
     Off,
-    /// Those that give a reason to (the default; see [`Client::spec_drift`](crate::Client::spec_drift)).
+    /// Those that give a reason to (the default; see the module docs).
     #[default]
     OnSurprise,
     /// Every answer, in full (for a scheduled check, not for production
@@ -65,13 +67,14 @@ const MAX_DISTINCT_FINDINGS: usize = 256;
 
 /// The drift monitor of one client.
 #[derive(Debug, Default)]
-pub(crate) struct Monitor {
+pub struct Monitor {
     mode: DriftDetection,
     seen: Mutex<BTreeMap<Finding, DriftReport>>,
 }
 
 impl Monitor {
-    pub(crate) fn new(mode: DriftDetection) -> Self {
+    /// A monitor checking the answers `mode` says.
+    pub fn new(mode: DriftDetection) -> Self {
         Self {
             mode,
             seen: Mutex::default(),
@@ -81,12 +84,7 @@ impl Monitor {
     /// The body of an answer of `op` with `status`, handed on to the
     /// generated code: checked now, checked when its decode has noted
     /// something, or not at all.
-    pub(crate) fn watch(
-        self: &Arc<Self>,
-        op: &'static Operation,
-        status: u16,
-        body: Bytes,
-    ) -> Bytes {
+    pub fn watch(self: &Arc<Self>, op: &'static Operation, status: u16, body: Bytes) -> Bytes {
         match self.mode {
             DriftDetection::Off => body,
             DriftDetection::OnSurprise if !drift::must_check(op, status) => {
@@ -110,7 +108,12 @@ impl Monitor {
     /// Checks one answer in full and records what it finds.
     fn inspect(&self, op: &Operation, status: u16, body: &[u8]) {
         for finding in drift::check(op.operation_id, status, body) {
-            telemetry::spec_drift(&finding);
+            let labels = [
+                ("operation", finding.operation_id.to_owned()),
+                ("kind", finding.kind.as_str().to_owned()),
+                ("path", finding.path.clone()),
+            ];
+            metrics::counter!(SPEC_DRIFT, &labels).increment(1);
             let mut seen = self.seen();
             let room = seen.len() < MAX_DISTINCT_FINDINGS;
             match seen.get_mut(&finding) {
@@ -131,7 +134,7 @@ impl Monitor {
     }
 
     /// Every distinct finding kept, in a stable order.
-    pub(crate) fn report(&self) -> Vec<DriftReport> {
+    pub fn report(&self) -> Vec<DriftReport> {
         self.seen().values().cloned().collect()
     }
 

@@ -1,4 +1,4 @@
-//! Input validation: every rule is checked before a byte is sent.
+//! The inputs of the spec's operations, checked before a byte is sent.
 //!
 //! The limits are the spec's: each input is parsed into the type generated
 //! from its schema (`ResourceId`, `MerchantUniqueReference`,
@@ -10,12 +10,27 @@
 
 use std::collections::BTreeMap;
 
-use pinelabs_api::{
+use crate::{
     spec,
     types::{DeleteTokenRequest, MerchantUniqueReference, MetadataValue, ResourceId},
 };
 
-use crate::error::{Error, Result};
+/// An input that breaks a rule: which one, and the rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidInput {
+    /// The input, e.g. `customer_id`.
+    pub field: &'static str,
+    /// The rule it breaks.
+    pub rule: String,
+}
+
+type Result<T> = std::result::Result<T, InvalidInput>;
+
+/// `field` breaks `rule`.
+fn invalid(field: &'static str, rule: impl Into<String>) -> InvalidInput {
+    let rule = rule.into();
+    InvalidInput { field, rule }
+}
 
 /// Checks a customer or token id.
 ///
@@ -25,7 +40,7 @@ use crate::error::{Error, Result};
 /// into a single segment and are refused: `.` and `..` (URL dot-segments,
 /// which every URL parser removes) and anything containing `\` (which URL
 /// parsers read as `/`).
-pub(crate) fn id(field: &'static str, value: &str) -> Result<ResourceId> {
+pub fn id(field: &'static str, value: &str) -> Result<ResourceId> {
     // Ids are printable ASCII: one pass over the bytes, and the char scan
     // only for other text.
     let printable = |b: &u8| (b' '..=b'~').contains(b) && *b != b'\\';
@@ -36,27 +51,27 @@ pub(crate) fn id(field: &'static str, value: &str) -> Result<ResourceId> {
         }
     }
     if value == "." || value == ".." {
-        return Err(Error::invalid(field, "must not be `.` or `..`"));
+        return Err(invalid(field, "must not be `.` or `..`"));
     }
     ResourceId::try_from(value).map_err(|e| length(field, value, e))
 }
 
 /// `is 51 characters (longer than 50 characters)`: the generated type's
 /// rule, with the input's length.
-fn length(field: &'static str, value: &str, rule: impl std::fmt::Display) -> Error {
+fn length(field: &'static str, value: &str, rule: impl std::fmt::Display) -> InvalidInput {
     let chars = value.chars().count();
     if chars == 0 {
-        Error::invalid(field, format!("must not be empty ({rule})"))
+        invalid(field, format!("must not be empty ({rule})"))
     } else {
-        Error::invalid(field, format!("is {chars} characters, {rule}"))
+        invalid(field, format!("is {chars} characters, {rule}"))
     }
 }
 
-fn forbidden(field: &'static str, c: char) -> Error {
+fn forbidden(field: &'static str, c: char) -> InvalidInput {
     if c == '\\' {
-        Error::invalid(field, "must not contain `\\`")
+        invalid(field, "must not contain `\\`")
     } else {
-        Error::invalid(
+        invalid(
             field,
             format!("must not contain control characters, found {c:?}"),
         )
@@ -65,7 +80,7 @@ fn forbidden(field: &'static str, c: char) -> Error {
 
 /// The most metadata pairs a delete may carry: the spec's `maxProperties`
 /// of `DeleteTokenRequest.merchant_metadata` (`None` if it sets none).
-pub(crate) fn max_metadata_pairs() -> Option<usize> {
+pub fn max_metadata_pairs() -> Option<usize> {
     spec::max_properties("DeleteTokenRequest", "merchant_metadata")
 }
 
@@ -74,7 +89,7 @@ pub(crate) fn max_metadata_pairs() -> Option<usize> {
 /// Metadata keys obey the same limit as values (the spec documents "every
 /// key and value at most 256 characters"; OpenAPI 3.0 cannot constrain
 /// keys), so both are checked as a `MetadataValue`.
-pub(crate) fn delete_body(
+pub fn delete_body(
     reference: &str,
     metadata: &BTreeMap<String, String>,
 ) -> Result<DeleteTokenRequest> {
@@ -82,7 +97,7 @@ pub(crate) fn delete_body(
     let reference =
         MerchantUniqueReference::try_from(reference).map_err(|e| length(field, reference, e))?;
     if let Some(max) = max_metadata_pairs().filter(|max| metadata.len() > *max) {
-        return Err(Error::invalid(
+        return Err(invalid(
             "merchant_metadata",
             format!("must have at most {max} pairs, got {}", metadata.len()),
         ));
@@ -90,7 +105,7 @@ pub(crate) fn delete_body(
     let mut checked = BTreeMap::new();
     for (key, value) in metadata {
         MetadataValue::try_from(key.as_str()).map_err(|e| {
-            Error::invalid(
+            invalid(
                 "merchant_metadata",
                 format!(
                     "key `{}…` is {} characters, {e}",
@@ -100,7 +115,7 @@ pub(crate) fn delete_body(
             )
         })?;
         let value = MetadataValue::try_from(value.as_str()).map_err(|e| {
-            Error::invalid(
+            invalid(
                 "merchant_metadata",
                 format!(
                     "the value of `{}` is {} characters, {e}",
@@ -111,11 +126,10 @@ pub(crate) fn delete_body(
         })?;
         checked.insert(key.clone(), value);
     }
-    DeleteTokenRequest::builder()
+    let body = DeleteTokenRequest::builder()
         .merchant_unique_reference(reference)
-        .merchant_metadata(checked)
-        .try_into()
-        .map_err(|e| Error::invalid("delete request", format!("{e}")))
+        .merchant_metadata(checked);
+    DeleteTokenRequest::try_from(body).map_err(|e| invalid("delete request", e.to_string()))
 }
 
 fn prefix(s: &str) -> String {
@@ -128,7 +142,7 @@ mod tests {
 
     fn rule(r: Result<impl std::fmt::Debug>) -> (&'static str, String) {
         match r {
-            Err(Error::InvalidInput { field, rule }) => (field, rule),
+            Err(InvalidInput { field, rule }) => (field, rule),
             other => panic!("expected InvalidInput, got {other:?}"),
         }
     }
