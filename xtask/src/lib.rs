@@ -34,7 +34,7 @@
 //! drill package          the regeneration drill; the packaged crates
 //! semver                 the semver verdict
 //! codegen lint source    snapshot; spec lint; source lint
-//! cmd                    paths, cargo, the conformance tools
+//! cmd schemas            paths, cargo, the conformance tools; the spec's JSON Schemas
 //! ```
 
 #![deny(missing_docs)]
@@ -45,6 +45,7 @@ pub mod codegen;
 pub mod drill;
 pub mod lint;
 pub mod package;
+pub mod schemas;
 pub mod semver;
 pub mod source;
 

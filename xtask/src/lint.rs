@@ -13,7 +13,7 @@
 use std::path::Path;
 
 use anyhow::bail;
-use pinelabs_codegen::validate::SpecSchemas;
+use crate::schemas::{SpecSchemas, load_openapi};
 use serde_json::Value;
 
 /// The shared error schema every error status must use.
@@ -62,7 +62,7 @@ pub fn check(spec: &Path) -> anyhow::Result<Report> {
             .problems
             .push(format!("`openapi` must be 3.0.x, found {other:?}")),
     }
-    if let Err(e) = pinelabs_codegen::load_openapi(spec) {
+    if let Err(e) = load_openapi(spec) {
         report.problems.push(e.to_string());
     }
     let schemas = SpecSchemas::new(&json);

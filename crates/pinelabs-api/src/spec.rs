@@ -158,16 +158,6 @@ pub struct ResponseExample {
     pub body: &'static str,
 }
 
-/// A documented request body example.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RequestExample {
-    /// The operation.
-    pub operation_id: &'static str,
-    /// The body, compact JSON.
-    pub body: &'static str,
-}
-
 /// A `maxProperties` limit on an object-valued property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -212,48 +202,11 @@ pub fn operation(operation_id: &str) -> Option<&'static Operation> {
         .and_then(|i| OPERATIONS.get(i))
 }
 
-/// The path template of `operation_id`, usable in constants:
-/// `const P: &str = match path_of("generate_token") { Some(p) => p, None => "" };`.
-pub const fn path_of(operation_id: &str) -> Option<&'static str> {
-    let mut i = 0;
-    while i < OPERATIONS.len() {
-        if str_eq(OPERATIONS[i].operation_id, operation_id) {
-            return Some(OPERATIONS[i].path);
-        }
-        i += 1;
-    }
-    None
-}
-
-/// `a == b`, in a `const fn`.
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
 /// The documented example body of `operation_id`'s response with `status`.
 pub fn response_example(operation_id: &str, status: u16) -> Option<&'static str> {
     RESPONSE_EXAMPLES
         .iter()
         .find(|e| e.operation_id == operation_id && e.status == status)
-        .map(|e| e.body)
-}
-
-/// The documented example request body of `operation_id`.
-pub fn request_example(operation_id: &str) -> Option<&'static str> {
-    REQUEST_EXAMPLES
-        .iter()
-        .find(|e| e.operation_id == operation_id)
         .map(|e| e.body)
 }
 
@@ -272,23 +225,4 @@ pub fn max_properties(schema: &str, property: &str) -> Option<usize> {
         .iter()
         .find(|m| m.schema == schema && m.property == property)
         .map(|m| m.max)
-}
-
-/// The documented error table of `operation_id`: every 4xx and 5xx status
-/// with the `code` of its example body (empty when the example has none).
-///
-/// ```
-/// let table = pinelabs_api::spec::error_table("delete_customer_token");
-/// assert!(table.contains(&(429, "PAYMENT_RATE_LIMIT".to_owned())));
-/// ```
-pub fn error_table(operation_id: &str) -> Vec<(u16, String)> {
-    documented_errors(operation_id)
-        .map(|(status, body)| {
-            let code = serde_json::from_str::<serde_json::Value>(body)
-                .ok()
-                .and_then(|v| v.get("code")?.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            (status, code)
-        })
-        .collect()
 }

@@ -140,7 +140,7 @@ fn invocation(def: &EnumDef) -> Result<String, Error> {
 /// The spec's facts as constants of the types in `pinelabs_api::spec`.
 pub fn spec_data(model: &Model) -> TokenStream {
     let operations = model.operations.iter().map(|op| operation(model, op));
-    let (responses, requests) = examples(model);
+    let responses = examples(model);
     let limits = model.max_properties.iter().map(|m| {
         let (schema, property, max) = (&m.schema, &m.property, m.max as usize);
         quote!(MaxProperties { schema: #schema, property: #property, max: #max })
@@ -158,8 +158,6 @@ pub fn spec_data(model: &Model) -> TokenStream {
         pub const OPERATIONS: &[Operation] = &[#(#operations),*];
         /// Every documented response example (JSON).
         pub const RESPONSE_EXAMPLES: &[ResponseExample] = &[#(#responses),*];
-        /// Every documented request body example (JSON).
-        pub const REQUEST_EXAMPLES: &[RequestExample] = &[#(#requests),*];
         /// Every `maxProperties` on a property (typify does not enforce it).
         pub const MAX_PROPERTIES: &[MaxProperties] = &[#(#limits),*];
         /// The servers, in the spec's order.
@@ -347,8 +345,8 @@ fn operation(model: &Model, op: &OperationDef) -> TokenStream {
     }
 }
 
-/// The response and request examples as constants.
-fn examples(model: &Model) -> (Vec<TokenStream>, Vec<TokenStream>) {
+/// The response examples as constants.
+fn examples(model: &Model) -> Vec<TokenStream> {
     let responses = model.operations.iter().flat_map(|op| {
         let id = &op.operation_id;
         op.response_examples.iter().map(move |(status, body)| {
@@ -356,14 +354,7 @@ fn examples(model: &Model) -> (Vec<TokenStream>, Vec<TokenStream>) {
             quote!(ResponseExample { operation_id: #id, status: #status, body: #body })
         })
     });
-    let requests = model.operations.iter().filter_map(|op| {
-        let id = &op.operation_id;
-        op.request_example.as_ref().map(|body| {
-            let body = Literal::string(body);
-            quote!(RequestExample { operation_id: #id, body: #body })
-        })
-    });
-    (responses.collect(), requests.collect())
+    responses.collect()
 }
 
 #[cfg(test)]

@@ -52,8 +52,6 @@ use std::path::{Path, PathBuf};
 mod emit;
 pub mod model;
 pub mod shape;
-#[cfg(feature = "validate")]
-pub mod validate;
 
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl, TypePatch};
 use quote::quote;
@@ -101,15 +99,6 @@ pub fn load_json(path: &Path) -> Result<serde_json::Value, Error> {
         source,
     })?;
     serde_saphyr::from_str(&text).map_err(|e| Error::Parse {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })
-}
-
-/// Reads the YAML spec into progenitor's OpenAPI model.
-pub fn load_openapi(path: &Path) -> Result<openapiv3::OpenAPI, Error> {
-    let value = load_json(path)?;
-    serde_json::from_value(value).map_err(|e| Error::Parse {
         path: path.to_owned(),
         message: e.to_string(),
     })

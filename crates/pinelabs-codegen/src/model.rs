@@ -53,8 +53,6 @@ pub struct OperationDef {
     pub header_params: Vec<String>,
     /// Response examples: status and compact JSON body.
     pub response_examples: Vec<(u16, String)>,
-    /// The request body's example, compact JSON, if any.
-    pub request_example: Option<String>,
     /// Whether it sends a bearer token (`false` where `security: []`).
     pub authenticated: bool,
 }
@@ -255,18 +253,12 @@ fn operation_def(
             ))
         })?
         .to_owned();
-    let request_example = op
-        .get("requestBody")
-        .map(|b| resolve(spec, b))
-        .and_then(|b| b.pointer("/content/application~1json"))
-        .and_then(|media| examples_of(media).into_iter().next());
     Ok(OperationDef {
         operation_id,
         method: method.to_uppercase(),
         path: path.to_owned(),
         header_params: header_params(spec, item, op),
         response_examples: response_examples(spec, op),
-        request_example,
         authenticated: authenticated(spec, op),
     })
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use pinelabs_api::{drift, spec};
-use pinelabs_codegen::validate::SpecSchemas;
+use xtask::schemas::SpecSchemas;
 use pinelabs_sandbox::{Drift, SEED_CUSTOMER_ID, SEED_TOKEN_ID, Sandbox};
 use serde_json::Value;
 

@@ -4,7 +4,7 @@
 
 use std::{net::SocketAddr, sync::OnceLock, time::Duration};
 
-use pinelabs_codegen::validate::SpecSchemas;
+use xtask::schemas::SpecSchemas;
 use pinelabs_sandbox::{
     Fault, SANDBOX_ACCESS_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SEED_CUSTOMER_ID,
     SEED_TOKEN_ID, Sandbox, SandboxConfig, TokenShape, card_token,

@@ -1,4 +1,6 @@
-//! Validation of JSON values against the spec's schemas (feature `validate`).
+//! Validation of JSON values against the spec's schemas: the spec lint's
+//! examples, and the tests that check answers against the spec (tooling:
+//! no service compiles it).
 //!
 //! OpenAPI 3.0 schemas are almost JSON Schema: the differences that matter
 //! here are `nullable: true` (JSON Schema spells it as a `null` type) and
@@ -10,7 +12,7 @@
 //! ```
 //! let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/pinelabs-online.yaml");
 //! let spec = pinelabs_codegen::load_json(&path).unwrap();
-//! let schemas = pinelabs_codegen::validate::SpecSchemas::new(&spec);
+//! let schemas = xtask::schemas::SpecSchemas::new(&spec);
 //! let body = serde_json::json!({"code": "INVALID_REQUEST", "message": "bad"});
 //! schemas.validate_component("ErrorResponse", &body).unwrap();
 //! assert!(schemas.validate_component("ErrorResponse", &serde_json::json!({})).is_err());
@@ -26,7 +28,7 @@ pub struct SpecSchemas {
 }
 
 impl SpecSchemas {
-    /// Prepares the schemas of `spec` (the spec as JSON, see [`crate::load_json`]).
+    /// Prepares the schemas of `spec` (the spec as JSON, see `pinelabs_codegen::load_json`).
     pub fn new(spec: &Value) -> Self {
         let components = to_json_schema(spec.get("components").cloned().unwrap_or(Value::Null));
         Self {
@@ -199,3 +201,13 @@ fn make_nullable(mut map: Map<String, Value>) -> Map<String, Value> {
         }
     }
 }
+
+/// Reads the YAML spec into progenitor's OpenAPI model.
+pub fn load_openapi(path: &std::path::Path) -> Result<openapiv3::OpenAPI, pinelabs_codegen::Error> {
+    let value = pinelabs_codegen::load_json(path)?;
+    serde_json::from_value(value).map_err(|e| pinelabs_codegen::Error::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
