@@ -12,8 +12,8 @@
 
 use std::path::Path;
 
-use anyhow::bail;
 use crate::schemas::{SpecSchemas, load_openapi};
+use anyhow::bail;
 use serde_json::Value;
 
 /// The shared error schema every error status must use.

@@ -10,7 +10,7 @@
 //! included.
 //!
 //! ```
-//! let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/pinelabs-online.yaml");
+//! let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/pinelabs-online.yaml");
 //! let spec = pinelabs_codegen::load_json(&path).unwrap();
 //! let schemas = xtask::schemas::SpecSchemas::new(&spec);
 //! let body = serde_json::json!({"code": "INVALID_REQUEST", "message": "bad"});
@@ -210,4 +210,3 @@ pub fn load_openapi(path: &std::path::Path) -> Result<openapiv3::OpenAPI, pinela
         message: e.to_string(),
     })
 }
-

@@ -19,6 +19,8 @@
 //!   to a [`hooks::Middleware`];
 //! * [`spec`]: the types of the spec's generated facts (operations, examples,
 //!   limits, answer shapes);
+//! * [`headers`]: `Request-ID` and `Request-Timestamp`, filled in as the
+//!   spec describes them;
 //! * [`monitor`]: a client's drift monitor: which answers are checked, and
 //!   what is counted, logged and kept of each finding;
 //! * [`token`]: the token endpoint's answer, in each documented shape;
@@ -51,6 +53,7 @@
 #![deny(missing_docs)]
 
 pub mod drift;
+pub mod headers;
 pub mod hooks;
 pub mod input;
 pub mod monitor;

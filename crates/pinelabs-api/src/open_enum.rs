@@ -119,23 +119,13 @@ macro_rules! open_enum {
                         f.write_str(concat!("a string value of ", stringify!($name)))
                     }
 
-                    // A known value allocates nothing; an unknown one is kept.
+                    // A known value allocates nothing.
                     fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<$name, E> {
                         let parsed = $name::parse(value);
                         if parsed.is_unknown() {
                             crate::drift::note();
                         }
                         Ok(parsed)
-                    }
-
-                    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<$name, E> {
-                        Ok(match $name::parse(&value) {
-                            $name::Unknown(_) => {
-                                crate::drift::note();
-                                $name::Unknown(value)
-                            }
-                            known => known,
-                        })
                     }
                 }
 

@@ -165,3 +165,20 @@ fn the_servers_are_uat_then_production() {
         servers[1]
     );
 }
+
+/// The headers a client fills in are the ones the spec declares on every
+/// operation.
+#[test]
+fn every_operation_declares_the_headers_a_client_fills_in() {
+    use pinelabs_api::headers::{REQUEST_ID, REQUEST_TIMESTAMP};
+    for op in pinelabs_api::spec::OPERATIONS {
+        for header in [&REQUEST_ID, &REQUEST_TIMESTAMP] {
+            let declared = op.header_params.iter().map(|h| h.to_ascii_lowercase());
+            assert!(
+                declared.into_iter().any(|h| h == header.as_str()),
+                "{} does not declare {header}",
+                op.operation_id
+            );
+        }
+    }
+}

@@ -246,8 +246,11 @@ fn client_builder(
     Ok(Client::builder()
         .environment(environment)
         .credentials(credentials)
-        .timeout(total)
-        .attempt_timeout(total.min(pinelabs::Timeouts::default().attempt)))
+        .timeouts(
+            pinelabs::Timeouts::default()
+                .total(total)
+                .attempt(total.min(pinelabs::Timeouts::default().attempt)),
+        ))
 }
 
 async fn serve_sandbox(port: u16, drift: &[pinelabs_sandbox::Drift]) -> Result<(), Failure> {

@@ -53,7 +53,7 @@ fn make_client(
         .base_url(base_url)
         .access_token(token)
         .retry_policy(retry)
-        .timeout(Duration::from_secs(20));
+        .timeouts(pinelabs::Timeouts::default().total(Duration::from_secs(20)));
     if let Some(http) = http {
         builder = builder.http_client(http);
     }
@@ -71,7 +71,7 @@ fn credentials_client(
         .base_url(base_url)
         .client_credentials(SANDBOX_CLIENT_ID, secret)
         .retry_policy(RetryPolicy::default().max_attempts(1))
-        .timeout(Duration::from_secs(20));
+        .timeouts(pinelabs::Timeouts::default().total(Duration::from_secs(20)));
     if let Some(http) = http {
         builder = builder.http_client(http);
     }

@@ -42,6 +42,7 @@
 //! ```text
 //! body                        the one reader of bodies: whole, capped
 //! attempts                    the attempt loop, and failures carried in reqwest errors
+//! options                     a call's options
 //! connect scope telemetry token   where to connect; a call's scope; spans and metrics; bearer tokens
 //! budget cause policy         the retry budget, transport causes, retry rules
 //! ```
@@ -52,6 +53,7 @@ mod body;
 mod budget;
 mod cause;
 mod connect;
+mod options;
 mod policy;
 pub mod scope;
 pub mod telemetry;
@@ -62,6 +64,7 @@ pub use body::{BodyTooLarge, read, whole};
 pub use budget::{Bucket, RetryBudget};
 pub use cause::{BoxError, TransportCause, chain};
 pub use connect::{HAS_TLS, base_url, http_client};
+pub use options::{CallOptions, InvalidOption};
 pub use policy::{
     NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES, Retry, RetryPolicy, exponential, jitter,
     retry_after,

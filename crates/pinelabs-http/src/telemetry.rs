@@ -5,9 +5,9 @@
 //! Nothing here records a path, an id, a header value or a body: a request
 //! is named by its method and path template ([`Route`]).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use metrics::{Key, Label, SharedString, Unit};
+use metrics::{Label, SharedString, Unit};
 use reqwest::{StatusCode, header::HeaderValue};
 use tracing::{Span, field};
 
@@ -37,23 +37,13 @@ pub fn describe() {
     metrics::describe_gauge!(RETRY_BUDGET, "Tokens left in the client's retry budget.");
 }
 
-/// The server a client talks to, as labels (built once per client), and
-/// the keys of its duration metric already built.
-#[derive(Debug, Default)]
+/// The server a client talks to, as labels (built once per client).
+#[derive(Debug, Clone, Default)]
 pub struct Server {
     address: Arc<str>,
     port: u16,
     port_label: Arc<str>,
-    /// Keys by route and outcome: an attempt's measure then builds no
-    /// label set. Few (routes times the statuses seen), and bounded.
-    keys: Mutex<Vec<(Outcome, Key)>>,
 }
-
-/// A route template and how an attempt of it ended.
-type Outcome = (&'static str, Option<u16>, Option<ErrorType>);
-
-/// The most keys a [`Server`] keeps; others are built for each attempt.
-const MAX_KEYS: usize = 64;
 
 impl Server {
     /// The host and port of `base_url` (empty when it is not a URL).
@@ -68,7 +58,6 @@ impl Server {
             address: address.into(),
             port,
             port_label: port.to_string().into(),
-            keys: Mutex::default(),
         }
     }
 }
@@ -223,32 +212,6 @@ pub fn record_error(span: &Span, error_type: ErrorType) {
 
 /// Records one attempt's duration.
 pub(crate) fn attempt(route: Route<'_>, result: &reqwest::Result<reqwest::Response>, seconds: f64) {
-    static METADATA: metrics::Metadata<'static> =
-        metrics::Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()));
-    let status = result.as_ref().ok().map(|r| r.status().as_u16());
-    let error = ErrorType::of(result);
-    let mut keys = route.server.keys.lock().unwrap_or_else(|e| e.into_inner());
-    // Templates are the spec's constants: the same text is the same pointer.
-    let same = |t: &&str| std::ptr::eq(*t, route.template);
-    let known = keys
-        .iter()
-        .find(|((t, s, e), _)| same(t) && (*s, *e) == (status, error));
-    let built;
-    let key = match known {
-        Some((.., key)) => key,
-        None => {
-            built = duration_key(route, status, error);
-            if keys.len() < MAX_KEYS {
-                keys.push(((route.template, status, error), built.clone()));
-            }
-            &built
-        }
-    };
-    metrics::with_recorder(|r| r.register_histogram(key, &METADATA)).record(seconds);
-}
-
-/// The key of one attempt's duration, with the labels of the conventions.
-fn duration_key(route: Route<'_>, status: Option<u16>, error: Option<ErrorType>) -> Key {
     let server = route.server;
     let mut labels = Vec::with_capacity(6);
     labels.extend([
@@ -263,16 +226,14 @@ fn duration_key(route: Route<'_>, status: Option<u16>, error: Option<ErrorType>)
             SharedString::from_shared(server.port_label.clone()),
         ),
     ]);
-    if let Some(status) = status {
-        labels.push(Label::new(
-            "http.response.status_code",
-            status_label(status),
-        ));
+    if let Ok(response) = result {
+        let status = status_label(response.status().as_u16());
+        labels.push(Label::new("http.response.status_code", status));
     }
-    if let Some(error) = error {
+    if let Some(error) = ErrorType::of(result) {
         labels.push(Label::new("error.type", error.label()));
     }
-    Key::from_parts(REQUEST_DURATION, labels)
+    metrics::histogram!(REQUEST_DURATION, labels).record(seconds);
 }
 
 /// Counts a retry (`refused` by the budget, or made) of `template` after `error`.

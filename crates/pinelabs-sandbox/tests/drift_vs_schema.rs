@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use pinelabs_api::{drift, spec};
-use xtask::schemas::SpecSchemas;
 use pinelabs_sandbox::{Drift, SEED_CUSTOMER_ID, SEED_TOKEN_ID, Sandbox};
 use serde_json::Value;
+use xtask::schemas::SpecSchemas;
 
 fn strict() -> SpecSchemas {
     // The spec pinelabs-api builds from, found when the test runs.

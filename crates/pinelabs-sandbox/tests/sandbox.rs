@@ -4,12 +4,12 @@
 
 use std::{net::SocketAddr, sync::OnceLock, time::Duration};
 
-use xtask::schemas::SpecSchemas;
 use pinelabs_sandbox::{
     Fault, SANDBOX_ACCESS_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SEED_CUSTOMER_ID,
     SEED_TOKEN_ID, Sandbox, SandboxConfig, TokenShape, card_token,
 };
 use serde_json::{Value, json};
+use xtask::schemas::SpecSchemas;
 
 const LIST_ROUTE: &str = "/api/v1/customer/{customer_id}/tokens";
 const TOKEN_ROUTE: &str = "/api/auth/v1/token";

@@ -276,17 +276,8 @@ fn refusal(error: Error, secret: &str) -> Error {
             None,
             Some(cause),
         ),
-        Error::ResponseTooLarge { limit, .. } => unavailable(
-            format!("the token answer is larger than {limit} bytes"),
-            None,
-            None,
-        ),
-        Error::Decode { message, .. } => unavailable(
-            format!("the token answer has no usable access_token ({message})"),
-            None,
-            None,
-        ),
-        other => unavailable(other.to_string(), other.status(), None),
+        // The token answer too large or not decodable, say.
+        other => unavailable(format!("the token answer: {other}"), other.status(), None),
     }
 }
 

@@ -34,15 +34,16 @@ use pinelabs_api::{
     ResponseValue,
     types::{ErrorResponse, RequestId},
 };
+pub use pinelabs_http::CallOptions;
 use pinelabs_http::scope::{self, Limits, Record, Scoped};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
-use tokio::time::Instant;
 
 use crate::error::{ApiError, Error, Result};
 
 /// Headers a call may not set: the pipeline, the generated client or the
-/// HTTP stack own them (`Request-ID` has its own option).
+/// HTTP stack own them (`Request-ID` has its own option; the comparison
+/// ignores case).
 const RESERVED: &[&str] = &[
     "api-version",
     "authorization",
@@ -54,139 +55,12 @@ const RESERVED: &[&str] = &[
     "user-agent",
 ];
 
-/// Options of one call, all unset by default (the client's settings
-/// apply). Options only narrow: a shorter deadline, fewer attempts. None of
-/// them makes a call retry where the client would not (a delete is still
-/// never retried after a `500`).
-///
-/// ```
-/// use std::time::Duration;
-/// let options = pinelabs::CallOptions::new()
-///     .timeout(Duration::from_secs(2))
-///     .max_attempts(1) // no retries
-///     .header("x-tenant", "north");
-/// ```
-#[derive(Clone, Default)]
-pub struct CallOptions {
-    timeout: Option<Duration>,
-    deadline: Option<Instant>,
-    max_attempts: Option<u32>,
-    request_id: Option<String>,
-    headers: Vec<(String, String)>,
-}
-
-impl CallOptions {
-    /// No option set.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The whole call, retries included, must end within `timeout` (or the
-    /// client's total timeout, if shorter). Then it is [`Error::Timeout`].
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// The whole call must end by `deadline` (a `tokio::time::Instant`;
-    /// `Instant::from_std` converts a `std` one).
-    pub fn deadline(mut self, deadline: Instant) -> Self {
-        self.deadline = Some(deadline);
-        self
-    }
-
-    /// At most `attempts` requests, the first included (`1`: no retry), if
-    /// fewer than the client's [`RetryPolicy`](crate::RetryPolicy) allows.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = Some(attempts);
-        self
-    }
-
-    /// The `Request-ID` to send (on every attempt) instead of a fresh UUID:
-    /// the service's own, for correlation. 1 to 50 characters.
-    pub fn request_id(mut self, request_id: impl Into<String>) -> Self {
-        self.request_id = Some(request_id.into());
-        self
-    }
-
-    /// An extra header on every attempt. Checked when the call is made: a
-    /// valid name and value, and not one the client sets itself
-    /// (`Authorization`, `Request-ID`, `Content-Type`, ...).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// The limits of a call, checked before anything is sent.
-    pub(crate) fn limits(&self, client_total: Duration) -> Result<Limits> {
-        let now = Instant::now();
-        let mut deadline = now + client_total;
-        if let Some(timeout) = self.timeout {
-            if timeout.is_zero() {
-                return Err(Error::invalid("timeout", "must be greater than zero"));
-            }
-            deadline = deadline.min(now + timeout);
-        }
-        deadline = self.deadline.map_or(deadline, |at| deadline.min(at));
-        if self.max_attempts == Some(0) {
-            return Err(Error::invalid("max_attempts", "must be at least 1"));
-        }
-        let request_id = match &self.request_id {
-            Some(id) => Some(request_id(id)?),
-            None => None,
-        };
-        Ok(Limits {
-            deadline,
-            total: deadline.saturating_duration_since(now),
-            max_attempts: self.max_attempts,
-            request_id,
-            headers: self.header_map()?,
-            max_body: None,
-        })
-    }
-
-    fn header_map(&self) -> Result<HeaderMap> {
-        let mut map = HeaderMap::new();
-        for (name, value) in &self.headers {
-            let name = HeaderName::try_from(name.as_str())
-                .map_err(|_| Error::invalid("header", format!("`{name}` is not a header name")))?;
-            if RESERVED.contains(&name.as_str()) {
-                return Err(Error::invalid(
-                    "header",
-                    format!("`{name}` is set by the client; use the call's own option for it"),
-                ));
-            }
-            let value = HeaderValue::try_from(value.as_str()).map_err(|_| {
-                Error::invalid(
-                    "header",
-                    format!("the value of `{name}` is not a header value"),
-                )
-            })?;
-            map.append(name, value);
-        }
-        Ok(map)
-    }
-}
-
-/// Header values may be credentials of the service's own: `Debug` shows
-/// their names only.
-impl std::fmt::Debug for CallOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("CallOptions")
-            .field("timeout", &self.timeout)
-            .field("deadline", &self.deadline)
-            .field("max_attempts", &self.max_attempts)
-            .field("request_id", &self.request_id)
-            .field("headers", &names)
-            .finish()
-    }
-}
-
-/// A caller's `Request-ID`, checked against the spec's `RequestId`.
-fn request_id(id: &str) -> Result<HeaderValue> {
-    RequestId::try_from(id).map_err(|e| Error::invalid("request_id", e.to_string()))?;
-    HeaderValue::try_from(id).map_err(|_| Error::invalid("request_id", "must be visible ASCII"))
+/// The limits of a call with `options`, checked before anything is sent:
+/// the caller's `Request-ID` as the spec's `RequestId`, and none of the
+/// headers the client sets.
+fn limits(options: &CallOptions, total: Duration) -> Result<Limits> {
+    let request_id = |id: &str| RequestId::try_from(id).map(drop).map_err(|e| e.to_string());
+    Ok(options.limits(total, RESERVED, request_id)?)
 }
 
 /// `request` run in a scope of its own with `limits`: its answer, or its
@@ -295,7 +169,11 @@ where
     /// Runs the call and returns its value with the status, headers and
     /// `Request-ID` of the answer.
     pub fn with_metadata(self) -> CallFuture<F, T, Response<T>> {
-        CallFuture::new(self.options.limits(self.total), self.request, Response::of)
+        CallFuture::new(
+            limits(&self.options, self.total),
+            self.request,
+            Response::of,
+        )
     }
 }
 
@@ -308,7 +186,7 @@ where
     type IntoFuture = CallFuture<F, T, T>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let limits = self.options.limits(self.total);
+        let limits = limits(&self.options, self.total);
         CallFuture::new(limits, self.request, |value, _| value.into_inner())
     }
 }

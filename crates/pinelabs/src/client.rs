@@ -108,11 +108,6 @@ impl DeleteToken {
     pub fn reference(&self) -> &str {
         &self.reference
     }
-
-    /// The metadata pairs.
-    pub fn metadata_pairs(&self) -> &BTreeMap<String, String> {
-        &self.metadata
-    }
 }
 
 impl Client {
@@ -298,28 +293,11 @@ impl ClientBuilder {
         self.credentials(Credentials::client_credentials(client_id, client_secret))
     }
 
-    /// All time limits at once.
+    /// The time limits ([`Timeouts`]: connect, one attempt, the whole call).
+    /// The connect limit is ignored with [`http_client`](Self::http_client),
+    /// whose own setting applies.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
-        self
-    }
-
-    /// Limit on establishing a connection (ignored with [`http_client`](Self::http_client),
-    /// whose own setting applies).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.timeouts.connect = timeout;
-        self
-    }
-
-    /// Limit on one attempt.
-    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.timeouts.attempt = timeout;
-        self
-    }
-
-    /// Limit on a whole call, retries included.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeouts.total = timeout;
         self
     }
 

@@ -390,6 +390,16 @@ impl From<pinelabs_api::input::InvalidInput> for Error {
     }
 }
 
+/// A call option the client refuses.
+impl From<pinelabs_http::InvalidOption> for Error {
+    fn from(e: pinelabs_http::InvalidOption) -> Self {
+        Error::InvalidInput {
+            field: e.field,
+            rule: e.rule,
+        }
+    }
+}
+
 /// What to do about a transport failure.
 fn transport_advice(cause: TransportCause) -> &'static str {
     match cause {

@@ -24,7 +24,7 @@ use pinelabs_http::{
 };
 use reqwest::{
     Request, Response,
-    header::{AUTHORIZATION, HeaderName, HeaderValue, USER_AGENT},
+    header::{AUTHORIZATION, HeaderValue, USER_AGENT},
 };
 use tokio::time::Instant;
 use tracing::{Instrument, Span};
@@ -38,9 +38,6 @@ use crate::{
     error::Error,
     telemetry,
 };
-
-static REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
-static REQUEST_TIMESTAMP: HeaderName = HeaderName::from_static("request-timestamp");
 
 /// The middleware of one [`Client`](crate::Client), shared by all its calls.
 #[derive(Debug)]
@@ -219,32 +216,12 @@ impl Pipeline {
     /// else a fresh UUID) and `Request-Timestamp` (unless the caller set
     /// one); the `Request-ID` sent.
     fn identify(&self, request: &mut Request, limits: &Limits) -> HeaderValue {
-        use reqwest::header::Entry;
         let headers = request.headers_mut();
         headers.insert(USER_AGENT, self.user_agent.clone());
         for (name, value) in &limits.headers {
             headers.append(name, value.clone());
         }
-        let request_id = match (headers.entry(REQUEST_ID.clone()), &limits.request_id) {
-            (Entry::Occupied(mut sent), Some(id)) => {
-                sent.insert(id.clone());
-                id.clone()
-            }
-            (Entry::Vacant(unset), Some(id)) => unset.insert(id.clone()).clone(),
-            (Entry::Occupied(sent), None) => sent.get().clone(),
-            (Entry::Vacant(unset), None) => {
-                let mut id = [0u8; 36];
-                uuid::Uuid::new_v4().hyphenated().encode_lower(&mut id);
-                let id = shared(id).unwrap_or_else(|| HeaderValue::from_static("unset"));
-                unset.insert(id).clone()
-            }
-        };
-        if let Entry::Vacant(unset) = headers.entry(REQUEST_TIMESTAMP.clone())
-            && let Some(now) = shared(timestamp(chrono::Utc::now()))
-        {
-            unset.insert(now);
-        }
-        request_id
+        pinelabs_api::headers::identify(headers, limits.request_id.as_ref())
     }
 
     /// A token from the source, bounded by the call's deadline.
@@ -327,40 +304,6 @@ impl Reauthorize for Refresh<'_> {
     }
 }
 
-/// A header value over shared bytes: every copy of the request (one per
-/// attempt) shares them instead of copying them.
-fn shared(bytes: impl AsRef<[u8]> + Send + Sync + 'static) -> Option<HeaderValue> {
-    HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(bytes)).ok()
-}
-
-/// `now` as `Request-Timestamp` documents it, UTC with milliseconds:
-/// `2024-07-09T07:57:08.022Z`, written digit by digit.
-fn timestamp(now: chrono::DateTime<chrono::Utc>) -> [u8; 24] {
-    use chrono::{Datelike, Timelike};
-    let mut out = *b"0000-00-00T00:00:00.000Z";
-    let fields = [
-        (4, u32::try_from(now.year()).unwrap_or(0)),
-        (7, now.month()),
-        (10, now.day()),
-        (13, now.hour()),
-        (16, now.minute()),
-        (19, now.second()),
-        (23, now.timestamp_subsec_millis().min(999)),
-    ];
-    for (end, mut value) in fields {
-        for digit in out
-            .iter_mut()
-            .take(end)
-            .rev()
-            .take_while(|d| d.is_ascii_digit())
-        {
-            *digit = b'0' + (value % 10) as u8;
-            value /= 10;
-        }
-    }
-    out
-}
-
 /// Puts `token` on `request` as its bearer.
 fn bearer(request: &mut Request, token: AccessToken) -> Result<AccessToken, Error> {
     let Some(value) = token.bearer() else {
@@ -397,36 +340,6 @@ mod tests {
             for op in spec::OPERATIONS.iter().filter(|op| op.authenticated) {
                 let documented = spec::documented_errors(op.operation_id);
                 assert!(documented.into_iter().any(|(s, _)| s == *status));
-            }
-        }
-    }
-
-    #[test]
-    fn timestamps_have_milliseconds() {
-        let at = chrono::DateTime::parse_from_rfc3339("2024-07-09T07:57:08.022123Z")
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .expect("valid");
-        assert_eq!(&timestamp(at), b"2024-07-09T07:57:08.022Z");
-        let late = chrono::DateTime::parse_from_rfc3339("0999-12-31T23:59:59.9999Z")
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .expect("valid");
-        assert_eq!(&timestamp(late), b"0999-12-31T23:59:59.999Z");
-    }
-
-    /// The headers the pipeline fills in are the ones the spec declares on
-    /// every operation.
-    #[test]
-    fn every_operation_declares_the_headers_the_pipeline_fills_in() {
-        for op in spec::OPERATIONS {
-            for header in [&REQUEST_ID, &REQUEST_TIMESTAMP] {
-                let declared = op.header_params.iter();
-                assert!(
-                    declared
-                        .map(|h| h.to_ascii_lowercase())
-                        .any(|h| h == header.as_str()),
-                    "{} does not declare {header}",
-                    op.operation_id
-                );
             }
         }
     }

@@ -126,7 +126,7 @@ async fn a_silent_server_is_error_timeout() {
         }
     });
     let client = builder(format!("http://{addr}"))
-        .timeout(Duration::from_millis(300))
+        .timeouts(pinelabs::Timeouts::default().total(Duration::from_millis(300)))
         .build()
         .expect("config");
     let err = client.list_tokens(CUSTOMER).await.expect_err("silent");

@@ -37,7 +37,7 @@ async fn ten_thousand_calls_at_concurrency_100() {
     let client = Client::builder()
         .base_url(sandbox.base_url())
         .access_token(sandbox.access_token())
-        .timeout(Duration::from_secs(30))
+        .timeouts(pinelabs::Timeouts::default().total(Duration::from_secs(30)))
         .build()
         .expect("config");
 
@@ -188,7 +188,7 @@ async fn chaos_ten_thousand_calls_lose_and_double_nothing() {
     let client = Client::builder()
         .base_url(sandbox.base_url())
         .client_credentials(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET)
-        .attempt_timeout(attempt_timeout)
+        .timeouts(pinelabs::Timeouts::default().attempt(attempt_timeout))
         .build()
         .expect("config");
 
@@ -337,7 +337,7 @@ async fn the_retry_budget_keeps_the_chaos_success_share() {
         let mut builder = Client::builder()
             .base_url(sandbox.base_url())
             .access_token(sandbox.access_token())
-            .attempt_timeout(Duration::from_millis(300));
+            .timeouts(pinelabs::Timeouts::default().attempt(Duration::from_millis(300)));
         if !budget {
             builder = builder.retry_budget(None);
         }

@@ -22,7 +22,7 @@ fn client_of(sandbox: &Sandbox) -> Client {
     Client::builder()
         .base_url(sandbox.base_url())
         .access_token(sandbox.access_token())
-        .timeout(Duration::from_secs(30))
+        .timeouts(pinelabs::Timeouts::default().total(Duration::from_secs(30)))
         .retry_policy(
             RetryPolicy::default()
                 .initial_backoff(Duration::from_millis(10))

@@ -99,8 +99,11 @@ async fn paused_sandbox(
         .base_url(sandbox.base_url())
         .access_token(sandbox.access_token())
         .retry_policy(fast_retries().max_retry_after(max_retry_after))
-        .attempt_timeout(Duration::from_millis(200))
-        .timeout(total)
+        .timeouts(
+            pinelabs::Timeouts::default()
+                .attempt(Duration::from_millis(200))
+                .total(total),
+        )
         .build()
         .expect("config");
     (sandbox, client)
@@ -190,8 +193,11 @@ async fn slow_server(body: &str, total: Duration) -> (MockServer, Client) {
         .mount(&server)
         .await;
     let client = builder(&server)
-        .attempt_timeout(Duration::from_millis(200))
-        .timeout(total)
+        .timeouts(
+            pinelabs::Timeouts::default()
+                .attempt(Duration::from_millis(200))
+                .total(total),
+        )
         .build()
         .expect("config");
     (server, client)
@@ -294,7 +300,7 @@ async fn a_hanging_token_provider_is_bounded_by_the_total_timeout() {
         .credentials(pinelabs::auth::Credentials::provider(std::sync::Arc::new(
             Hanging,
         )))
-        .timeout(Duration::from_millis(300))
+        .timeouts(pinelabs::Timeouts::default().total(Duration::from_millis(300)))
         .build()
         .expect("config");
     let started = tokio::time::Instant::now();
