@@ -40,7 +40,7 @@ pub trait Middleware: Send + Sync + fmt::Debug {
 }
 
 /// The inner value of the generated [`Client`]: an optional [`Middleware`].
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Debug)]
 pub struct Hooks {
     middleware: Option<Arc<dyn Middleware>>,
 }
@@ -56,14 +56,6 @@ impl Hooks {
         Self {
             middleware: Some(middleware),
         }
-    }
-}
-
-impl fmt::Debug for Hooks {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Hooks")
-            .field("middleware", &self.middleware)
-            .finish()
     }
 }
 

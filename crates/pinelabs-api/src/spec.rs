@@ -121,6 +121,9 @@ pub struct Property {
     pub nullable: bool,
     /// Other documented spellings of its key, read as it (`x-aliases`).
     pub aliases: &'static [&'static str],
+    /// Its `maxProperties`, for an object-valued property (typify does not
+    /// enforce it).
+    pub max_properties: Option<usize>,
 }
 
 impl Property {
@@ -156,18 +159,6 @@ pub struct ResponseExample {
     pub status: u16,
     /// The body, compact JSON.
     pub body: &'static str,
-}
-
-/// A `maxProperties` limit on an object-valued property.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct MaxProperties {
-    /// The schema that has the property.
-    pub schema: &'static str,
-    /// The property.
-    pub property: &'static str,
-    /// At most this many entries.
-    pub max: usize,
 }
 
 /// A server of the spec.
@@ -221,8 +212,13 @@ pub fn documented_errors(operation_id: &str) -> impl Iterator<Item = (u16, &'sta
 
 /// The `maxProperties` of `schema.property`, if the spec sets one.
 pub fn max_properties(schema: &str, property: &str) -> Option<usize> {
-    MAX_PROPERTIES
-        .iter()
-        .find(|m| m.schema == schema && m.property == property)
-        .map(|m| m.max)
+    match self::schema(schema)?.body {
+        Body::Object { properties, .. } => {
+            properties
+                .iter()
+                .find(|p| p.name == property)?
+                .max_properties
+        }
+        _ => None,
+    }
 }

@@ -141,10 +141,6 @@ fn invocation(def: &EnumDef) -> Result<String, Error> {
 pub fn spec_data(model: &Model) -> TokenStream {
     let operations = model.operations.iter().map(|op| operation(model, op));
     let responses = examples(model);
-    let limits = model.max_properties.iter().map(|m| {
-        let (schema, property, max) = (&m.schema, &m.property, m.max as usize);
-        quote!(MaxProperties { schema: #schema, property: #property, max: #max })
-    });
     let servers = model.servers.iter().map(|s| {
         let (url, description) = (&s.url, &s.description);
         quote!(Server { url: #url, description: #description })
@@ -158,8 +154,6 @@ pub fn spec_data(model: &Model) -> TokenStream {
         pub const OPERATIONS: &[Operation] = &[#(#operations),*];
         /// Every documented response example (JSON).
         pub const RESPONSE_EXAMPLES: &[ResponseExample] = &[#(#responses),*];
-        /// Every `maxProperties` on a property (typify does not enforce it).
-        pub const MAX_PROPERTIES: &[MaxProperties] = &[#(#limits),*];
         /// The servers, in the spec's order.
         pub const SERVERS: &[Server] = &[#(#servers),*];
         /// Every named schema's shape, sorted by name.
@@ -301,8 +295,12 @@ fn shape(def: &ShapeDef) -> TokenStream {
             let properties = properties.iter().map(|p| {
                 let (name, ty) = (&p.name, type_tokens(&p.ty));
                 let (required, nullable, aliases) = (p.required, p.nullable, &p.aliases);
+                let max = match p.max_properties.map(|m| m as usize) {
+                    Some(max) => quote!(Some(#max)),
+                    None => quote!(None),
+                };
                 quote! {
-                    Property { name: #name, ty: #ty, required: #required, nullable: #nullable, aliases: &[#(#aliases),*] }
+                    Property { name: #name, ty: #ty, required: #required, nullable: #nullable, aliases: &[#(#aliases),*], max_properties: #max }
                 }
             });
             let additional = option_tokens(additional.as_ref());

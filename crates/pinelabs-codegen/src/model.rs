@@ -12,8 +12,7 @@
 //!    what progenitor's per-type settings (replacements, patches) key on.
 //! 2. **Collection.** The enums (made open), the objects (made
 //!    `#[non_exhaustive]` with builders), the operations (route, method,
-//!    header parameters), the examples and the `maxProperties` limits that
-//!    typify ignores.
+//!    header parameters) and the examples.
 //!
 //! Nothing here is a list kept by hand: a schema added to the spec is found
 //! by the same walk.
@@ -57,17 +56,6 @@ pub struct OperationDef {
     pub authenticated: bool,
 }
 
-/// A `maxProperties` limit on an object-valued property.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MaxProperties {
-    /// The schema that has the property, e.g. `DeleteTokenRequest`.
-    pub schema: String,
-    /// The property, e.g. `merchant_metadata`.
-    pub property: String,
-    /// The limit.
-    pub max: u64,
-}
-
 /// One server of the spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerDef {
@@ -88,8 +76,6 @@ pub struct Model {
     pub objects: Vec<String>,
     /// Every operation, sorted by operationId.
     pub operations: Vec<OperationDef>,
-    /// Every `maxProperties` on a property of a named schema.
-    pub max_properties: Vec<MaxProperties>,
     /// The servers, in the spec's order.
     pub servers: Vec<ServerDef>,
     /// `info.version`.
@@ -108,14 +94,12 @@ impl Model {
             .unwrap_or_default();
         let mut enums = Vec::new();
         let mut objects = Vec::new();
-        let mut max_properties = Vec::new();
         for (name, schema) in &schemas {
             if let Some(values) = schema.get("enum") {
                 enums.push(enum_def(name, schema, values)?);
             } else if schema.get("properties").is_some() {
                 objects.push(name.clone());
             }
-            collect_max_properties(name, schema, &mut max_properties);
         }
         let operations = operations(&spec)?;
         let servers = spec
@@ -141,7 +125,6 @@ impl Model {
             enums,
             objects,
             operations,
-            max_properties,
             servers,
             api_version,
         })
@@ -185,20 +168,6 @@ fn enum_def(name: &str, schema: &Value, values: &Value) -> Result<EnumDef, Error
             .map(str::to_owned),
         values,
     })
-}
-
-fn collect_max_properties(name: &str, schema: &Value, out: &mut Vec<MaxProperties>) {
-    if let Some(Value::Object(props)) = schema.get("properties") {
-        for (property, prop) in props {
-            if let Some(max) = prop.get("maxProperties").and_then(Value::as_u64) {
-                out.push(MaxProperties {
-                    schema: name.to_owned(),
-                    property: property.clone(),
-                    max,
-                });
-            }
-        }
-    }
 }
 
 /// Follows a local `$ref` chain.
@@ -555,7 +524,6 @@ mod tests {
                 .pointer("/components/schemas/Thing/properties/kind/$ref"),
             Some(&json!("#/components/schemas/ThingKind"))
         );
-        assert_eq!(model.max_properties[0].max, 3);
         assert_eq!(model.operations[0].method, "GET");
         assert_eq!(model.operations[0].header_params, ["Request-ID"]);
         assert_eq!(

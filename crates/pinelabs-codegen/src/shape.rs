@@ -44,6 +44,8 @@ pub struct PropertyDef {
     pub nullable: bool,
     /// Other documented spellings of its name (`x-aliases`), read as it.
     pub aliases: Vec<String>,
+    /// `maxProperties` of an object-valued property (typify ignores it).
+    pub max_properties: Option<u64>,
 }
 
 /// What a named schema is.
@@ -119,6 +121,7 @@ fn body(spec: &Value, schema: &Value) -> ShapeBody {
             required: required.contains(&name.as_str()),
             nullable: nullable(spec, prop),
             aliases: strings(prop.get("x-aliases")),
+            max_properties: prop.get("maxProperties").and_then(Value::as_u64),
         })
         .collect();
     let additional = match schema.get("additionalProperties") {
@@ -265,6 +268,7 @@ mod tests {
             required: false,
             nullable: false,
             aliases: vec![],
+            max_properties: None,
         };
         let additional = Some(TypeDef::String);
         let inner = ShapeBody::Object {

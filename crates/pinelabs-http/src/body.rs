@@ -145,6 +145,33 @@ impl<F: FnOnce(Bytes) -> Bytes + Unpin> Body for Whole<F> {
     }
 }
 
+/// At most this many bytes of a body are kept in an error.
+const EXCERPT_BYTES: usize = 512;
+
+/// The start of `body` as text, without any of `secrets`.
+pub fn excerpt(body: &[u8], secrets: &[&str]) -> String {
+    let mut out = redact(&String::from_utf8_lossy(body), secrets);
+    if out.len() > EXCERPT_BYTES {
+        let mut end = EXCERPT_BYTES;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
+        out.push('…');
+    }
+    out
+}
+
+/// Replaces every occurrence of each non-empty secret with `[REDACTED]`.
+pub fn redact(text: &str, secrets: &[&str]) -> String {
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(text.to_owned(), |acc, secret| {
+            acc.replace(secret, "[REDACTED]")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +229,18 @@ mod tests {
         ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
             Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"xx")))))
         }
+    }
+
+    #[test]
+    fn excerpt_is_bounded_on_a_char_boundary_and_redacted() {
+        let body = format!("{}é{}", "a".repeat(EXCERPT_BYTES - 1), "b".repeat(100));
+        let e = excerpt(body.as_bytes(), &[]);
+        assert!(e.len() <= EXCERPT_BYTES + '…'.len_utf8());
+        assert!(e.ends_with('…'));
+        assert_eq!(
+            excerpt(b"secret=s3cr3t!", &["s3cr3t"]),
+            "secret=[REDACTED]!"
+        );
+        assert_eq!(excerpt(b"x", &[""]), "x");
     }
 }

@@ -26,13 +26,13 @@ use std::{fmt, sync::Arc, time::Duration};
 pub use futures_util::future::BoxFuture;
 use pinelabs_api::types::{GrantType, TokenRequest};
 pub use pinelabs_http::AccessToken;
-use pinelabs_http::{TokenCache, scope::Limits};
+use pinelabs_http::{TokenCache, redact, scope::Limits};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
 use crate::{
     call,
-    error::{Error, Result, redact},
+    error::{Error, Result},
     telemetry,
 };
 

@@ -366,7 +366,7 @@ impl Said {
                 message,
                 // Only with a record of the pipeline's, which knows the token.
                 excerpt: (record.attempts > 0)
-                    .then(|| crate::error::excerpt(bytes, &[record.secret()])),
+                    .then(|| pinelabs_http::excerpt(bytes, &[record.secret()])),
             },
         }
     }

@@ -290,21 +290,9 @@ impl Error {
     /// policy allowed: the API is failing for many calls at once, and the
     /// client stopped adding retries to its load.
     pub fn retry_budget_exhausted(&self) -> bool {
-        match self {
-            Error::Api {
-                retry_budget_exhausted,
-                ..
-            }
-            | Error::Timeout {
-                retry_budget_exhausted,
-                ..
-            }
-            | Error::Transport {
-                retry_budget_exhausted,
-                ..
-            } => *retry_budget_exhausted,
-            _ => false,
-        }
+        matches!(self, Error::Api { retry_budget_exhausted, .. }
+            | Error::Timeout { retry_budget_exhausted, .. }
+            | Error::Transport { retry_budget_exhausted, .. } if *retry_budget_exhausted)
     }
 
     /// Pine Labs' error code (e.g. `INVALID_REQUEST`), if it gave one.
@@ -374,7 +362,7 @@ impl Error {
         Error::Decode {
             path,
             message,
-            excerpt: excerpt(body, &[secret]),
+            excerpt: pinelabs_http::excerpt(body, &[secret]),
             request_id,
         }
     }
@@ -417,33 +405,6 @@ fn transport_advice(cause: TransportCause) -> &'static str {
     }
 }
 
-/// At most this many bytes of a body are kept in an error.
-const EXCERPT_BYTES: usize = 512;
-
-/// The start of `body` as text, without any of `secrets`.
-pub(crate) fn excerpt(body: &[u8], secrets: &[&str]) -> String {
-    let mut out = redact(&String::from_utf8_lossy(body), secrets);
-    if out.len() > EXCERPT_BYTES {
-        let mut end = EXCERPT_BYTES;
-        while !out.is_char_boundary(end) {
-            end -= 1;
-        }
-        out.truncate(end);
-        out.push('…');
-    }
-    out
-}
-
-/// Replaces every occurrence of each non-empty secret with `[REDACTED]`.
-pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
-    secrets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .fold(text.to_owned(), |acc, secret| {
-            acc.replace(secret, "[REDACTED]")
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,18 +445,5 @@ mod tests {
         assert!(api(503).is_retryable());
         assert!(!api(400).is_retryable());
         assert_eq!(api(404).status(), Some(404));
-    }
-
-    #[test]
-    fn excerpt_is_bounded_on_a_char_boundary_and_redacted() {
-        let body = format!("{}é{}", "a".repeat(EXCERPT_BYTES - 1), "b".repeat(100));
-        let e = excerpt(body.as_bytes(), &[]);
-        assert!(e.len() <= EXCERPT_BYTES + '…'.len_utf8());
-        assert!(e.ends_with('…'));
-        assert_eq!(
-            excerpt(b"secret=s3cr3t!", &["s3cr3t"]),
-            "secret=[REDACTED]!"
-        );
-        assert_eq!(excerpt(b"x", &[""]), "x");
     }
 }
