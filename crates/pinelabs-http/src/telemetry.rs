@@ -5,9 +5,9 @@
 //! Nothing here records a path, an id, a header value or a body: a request
 //! is named by its method and path template ([`Route`]).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use metrics::{Label, SharedString, Unit};
+use metrics::{Key, Label, SharedString, Unit};
 use reqwest::{StatusCode, header::HeaderValue};
 use tracing::{Span, field};
 
@@ -37,12 +37,15 @@ pub fn describe() {
     metrics::describe_gauge!(RETRY_BUDGET, "Tokens left in the client's retry budget.");
 }
 
-/// The server a client talks to, as labels (built once per client).
-#[derive(Debug, Clone, Default)]
+/// The server a client talks to, as labels (built once per client), and
+/// the keys of its duration metric built so far: an attempt's measure then
+/// builds no label set (a few keys: routes times outcomes seen; bounded).
+#[derive(Debug, Default)]
 pub struct Server {
     address: Arc<str>,
     port: u16,
     port_label: Arc<str>,
+    keys: Mutex<Vec<((&'static str, Option<ErrorType>, Option<u16>), Arc<Key>)>>,
 }
 
 impl Server {
@@ -58,6 +61,7 @@ impl Server {
             address: address.into(),
             port,
             port_label: port.to_string().into(),
+            keys: Mutex::default(),
         }
     }
 }
@@ -212,6 +216,31 @@ pub fn record_error(span: &Span, error_type: ErrorType) {
 
 /// Records one attempt's duration.
 pub(crate) fn attempt(route: Route<'_>, result: &reqwest::Result<reqwest::Response>, seconds: f64) {
+    static METADATA: metrics::Metadata<'static> =
+        metrics::Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()));
+    let status = result.as_ref().ok().map(|r| r.status().as_u16());
+    let outcome = (route.template, ErrorType::of(result), status);
+    let mut keys = route.server.keys.lock().unwrap_or_else(|e| e.into_inner());
+    // Templates are the spec's constants: the same text, the same pointer.
+    let same = |(t, e, s): &(&str, _, _)| {
+        std::ptr::eq(*t, outcome.0) && (*e, *s) == (outcome.1, outcome.2)
+    };
+    let key = match keys.iter().position(|(o, _)| same(o)) {
+        Some(at) => keys[at].1.clone(),
+        None => {
+            let key = Arc::new(duration_key(route, result));
+            if keys.len() < 64 {
+                keys.push((outcome, key.clone()));
+            }
+            key
+        }
+    };
+    drop(keys);
+    metrics::with_recorder(|r| r.register_histogram(&key, &METADATA)).record(seconds);
+}
+
+/// The key of one attempt's duration, with the conventions' labels.
+fn duration_key(route: Route<'_>, result: &reqwest::Result<reqwest::Response>) -> Key {
     let server = route.server;
     let mut labels = Vec::with_capacity(6);
     labels.extend([
@@ -233,7 +262,7 @@ pub(crate) fn attempt(route: Route<'_>, result: &reqwest::Result<reqwest::Respon
     if let Some(error) = ErrorType::of(result) {
         labels.push(Label::new("error.type", error.label()));
     }
-    metrics::histogram!(REQUEST_DURATION, labels).record(seconds);
+    Key::from_parts(REQUEST_DURATION, labels)
 }
 
 /// Counts a retry (`refused` by the budget, or made) of `template` after `error`.

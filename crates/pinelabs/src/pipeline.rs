@@ -182,7 +182,7 @@ impl InFlight<'_> {
                 .cloned(),
         });
         match self.refresh.failure.take() {
-            Some(failure) => pinelabs_http::fail(failure),
+            Some(failure) => pinelabs_http::fail(*failure),
             None => outcome.result,
         }
     }
@@ -276,8 +276,9 @@ struct Refresh<'a> {
     deadline: Instant,
     total: Duration,
     token: Option<AccessToken>,
-    /// Why no fresh token came: the call's error.
-    failure: Option<Error>,
+    /// Why no fresh token came: the call's error (boxed: the call's future
+    /// stays small).
+    failure: Option<Box<Error>>,
 }
 
 impl Reauthorize for Refresh<'_> {
@@ -297,7 +298,7 @@ impl Reauthorize for Refresh<'_> {
                 .fresh_token(self.api, self.deadline, self.total);
             match fresh.await.and_then(|t| bearer(request, t)) {
                 Ok(fresh) => self.token = Some(fresh),
-                Err(failure) => self.failure = Some(failure),
+                Err(failure) => self.failure = Some(Box::new(failure)),
             }
             self.failure.is_none()
         })
