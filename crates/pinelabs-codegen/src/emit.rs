@@ -9,11 +9,12 @@ use std::collections::BTreeSet;
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, format_ident, quote};
+use serde_json::Value;
 
 use crate::{
     Error,
     model::{EnumDef, Model, OperationDef, pascal_case},
-    shape::{self, ResponseDef, ShapeBody, ShapeDef, TypeDef, shapes},
+    shape::{self, strings},
 };
 
 /// The Rust identifier of an enum value: `SUPER_PREMIUM` → `SuperPremium`.
@@ -146,7 +147,7 @@ pub fn spec_data(model: &Model) -> TokenStream {
         quote!(Server { url: #url, description: #description })
     });
     let version = &model.api_version;
-    let schemas = shapes(&model.spec).into_iter().map(|def| shape(&def));
+    let schemas = shape::schemas(&model.spec);
     quote! {
         /// `info.version` of the spec.
         pub const API_VERSION: &str = #version;
@@ -166,19 +167,23 @@ pub fn spec_data(model: &Model) -> TokenStream {
 /// generator adds the attribute to the struct progenitor generated; a field
 /// it cannot find fails the generation.
 pub fn add_aliases(file: &mut syn::File, model: &Model) -> Result<(), Error> {
-    for def in shapes(&model.spec) {
-        let ShapeBody::Object { properties, .. } = &def.body else {
-            continue;
-        };
-        for property in properties.iter().filter(|p| !p.aliases.is_empty()) {
-            let field =
-                find_field(&mut file.items, &def.name, &property.name).ok_or_else(|| {
-                    Error::Unsupported(format!(
-                        "x-aliases on {}.{}: progenitor generated no such field",
-                        def.name, property.name
-                    ))
-                })?;
-            for alias in &property.aliases {
+    let schemas = model
+        .spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    for (name, schema) in schemas.into_iter().flatten() {
+        let properties = schema.get("properties").and_then(Value::as_object);
+        for (property, prop) in properties.into_iter().flatten() {
+            let aliases = strings(prop.get("x-aliases"));
+            if aliases.is_empty() {
+                continue;
+            }
+            let field = find_field(&mut file.items, name, property).ok_or_else(|| {
+                Error::Unsupported(format!(
+                    "x-aliases on {name}.{property}: progenitor generated no such field"
+                ))
+            })?;
+            for alias in &aliases {
                 field
                     .attrs
                     .push(syn::parse_quote!(#[serde(alias = #alias)]));
@@ -257,80 +262,11 @@ fn holds_key(field: &syn::Field, key: &str) -> bool {
     }
 }
 
-/// A `Type` expression.
-fn type_tokens(ty: &TypeDef) -> TokenStream {
-    match ty {
-        TypeDef::Named(name) => quote!(Type::Named(#name)),
-        TypeDef::String => quote!(Type::String),
-        TypeDef::Integer => quote!(Type::Integer),
-        TypeDef::Number => quote!(Type::Number),
-        TypeDef::Boolean => quote!(Type::Boolean),
-        TypeDef::Array(items) => {
-            let items = type_tokens(items);
-            quote!(Type::Array(&#items))
-        }
-        TypeDef::Map(values) => {
-            let values = type_tokens(values);
-            quote!(Type::Map(&#values))
-        }
-        TypeDef::Any => quote!(Type::Any),
-    }
-}
-
-fn option_tokens(ty: Option<&TypeDef>) -> TokenStream {
-    match ty.map(type_tokens) {
-        Some(ty) => quote!(Some(#ty)),
-        None => quote!(None),
-    }
-}
-
-/// One `Schema` constant.
-fn shape(def: &ShapeDef) -> TokenStream {
-    let name = &def.name;
-    let body = match &def.body {
-        ShapeBody::Object {
-            properties,
-            additional,
-        } => {
-            let properties = properties.iter().map(|p| {
-                let (name, ty) = (&p.name, type_tokens(&p.ty));
-                let (required, nullable, aliases) = (p.required, p.nullable, &p.aliases);
-                let max = match p.max_properties.map(|m| m as usize) {
-                    Some(max) => quote!(Some(#max)),
-                    None => quote!(None),
-                };
-                quote! {
-                    Property { name: #name, ty: #ty, required: #required, nullable: #nullable, aliases: &[#(#aliases),*], max_properties: #max }
-                }
-            });
-            let additional = option_tokens(additional.as_ref());
-            quote!(Body::Object { properties: &[#(#properties),*], additional: #additional })
-        }
-        ShapeBody::Enum(values) => quote!(Body::Enum(&[#(#values),*])),
-        ShapeBody::Alias(ty) => {
-            let ty = type_tokens(ty);
-            quote!(Body::Alias(#ty))
-        }
-    };
-    quote!(Schema { name: #name, body: #body })
-}
-
-/// One `Response` constant.
-fn response(def: &ResponseDef) -> TokenStream {
-    let status = match def.status {
-        Some(status) => quote!(Some(#status)),
-        None => quote!(None),
-    };
-    let json = option_tokens(def.json.as_ref());
-    quote!(Response { status: #status, json: #json })
-}
-
 /// One `Operation` constant.
 fn operation(model: &Model, op: &OperationDef) -> TokenStream {
     let (id, method, path) = (&op.operation_id, &op.method, &op.path);
     let (headers, authenticated) = (&op.header_params, op.authenticated);
     let responses = shape::responses(&model.spec, &op.path, &op.method);
-    let responses = responses.iter().map(response);
     quote! {
         Operation {
             operation_id: #id,

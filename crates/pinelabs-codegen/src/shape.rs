@@ -1,182 +1,113 @@
-//! The shapes of the spec's answers, for drift detection: every named
-//! schema's properties (with `required`, `nullable` and `x-aliases`), enum
-//! values and element types, and every operation's documented answers.
+//! The shapes of the spec's answers, as constants of `pinelabs_api::spec`:
+//! every named schema's properties (with `required`, `nullable`,
+//! `x-aliases` and `maxProperties`), enum values and element types, and
+//! every operation's documented answers. The drift check walks them.
 //!
 //! Read from the hoisted spec ([`Model::spec`](crate::Model::spec)), where
-//! every enum and every object with properties has a name. The wrapper checks a live answer
-//! against these facts; nothing of them is kept by hand.
+//! every enum and every object with properties has a name; nothing of them
+//! is kept by hand.
 
+use proc_macro2::TokenStream;
+use quote::quote;
 use serde_json::Value;
 
 use crate::model::resolve;
 
-/// A JSON type, as a property or an array element has it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TypeDef {
-    /// A schema of `components/schemas`, by name.
-    Named(String),
-    /// `type: string`.
-    String,
-    /// `type: integer`.
-    Integer,
-    /// `type: number`.
-    Number,
-    /// `type: boolean`.
-    Boolean,
-    /// `type: array` of the element type.
-    Array(Box<TypeDef>),
-    /// `type: object` without properties: keys of any name, values of this type.
-    Map(Box<TypeDef>),
-    /// No type: any JSON value.
-    Any,
-}
-
-/// One property of an object schema.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PropertyDef {
-    /// Its name in JSON.
-    pub name: String,
-    /// Its type.
-    pub ty: TypeDef,
-    /// Listed in the object's `required`.
-    pub required: bool,
-    /// `nullable: true` on the property or on the schema it refers to.
-    pub nullable: bool,
-    /// Other documented spellings of its name (`x-aliases`), read as it.
-    pub aliases: Vec<String>,
-    /// `maxProperties` of an object-valued property (typify ignores it).
-    pub max_properties: Option<u64>,
-}
-
-/// What a named schema is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ShapeBody {
-    /// An object: its properties, and the type of other keys (`None`: the
-    /// spec documents no other key).
-    Object {
-        /// The documented properties, in the spec's order.
-        properties: Vec<PropertyDef>,
-        /// `additionalProperties`: `None` when absent or `false`.
-        additional: Option<TypeDef>,
-    },
-    /// A string enum: its documented values.
-    Enum(Vec<String>),
-    /// Anything else: the type it stands for.
-    Alias(TypeDef),
-}
-
-/// One named schema.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShapeDef {
-    /// Its name in `components/schemas`.
-    pub name: String,
-    /// What it is.
-    pub body: ShapeBody,
-}
-
-/// One documented answer of an operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResponseDef {
-    /// The status; `None` for `default`.
-    pub status: Option<u16>,
-    /// The type of its `application/json` body; `None` when it has none.
-    pub json: Option<TypeDef>,
-}
-
-/// Every named schema of the hoisted spec, in name order.
-pub fn shapes(spec: &Value) -> Vec<ShapeDef> {
+/// One `Schema { name, body }` per named schema of the hoisted spec, in name
+/// order (`spec::schema` searches by name).
+pub fn schemas(spec: &Value) -> Vec<TokenStream> {
     let Some(Value::Object(schemas)) = spec.pointer("/components/schemas") else {
         return Vec::new();
     };
-    let mut out: Vec<ShapeDef> = schemas
-        .iter()
-        .map(|(name, schema)| ShapeDef {
-            name: name.clone(),
-            body: body(spec, schema),
-        })
-        .collect();
-    // Sorted whatever the map's order: `spec::schema` searches by name.
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    out
+    let mut named: Vec<_> = schemas.iter().collect();
+    named.sort_by_key(|(name, _)| name.as_str());
+    let schema = |(name, schema): (&String, &Value)| {
+        let body = body(spec, schema);
+        quote!(Schema { name: #name, body: #body })
+    };
+    named.into_iter().map(schema).collect()
 }
 
-fn body(spec: &Value, schema: &Value) -> ShapeBody {
+/// A `Body` expression.
+fn body(spec: &Value, schema: &Value) -> TokenStream {
     if let Some(Value::Array(values)) = schema.get("enum") {
-        let values = values.iter().filter_map(Value::as_str).map(str::to_owned);
-        return ShapeBody::Enum(values.collect());
+        let values = values.iter().filter_map(Value::as_str);
+        return quote!(Body::Enum(&[#(#values),*]));
     }
     let Some(Value::Object(props)) = schema.get("properties") else {
-        return ShapeBody::Alias(type_of(spec, schema));
+        let ty = type_of(spec, schema);
+        return quote!(Body::Alias(#ty));
     };
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let properties = props
-        .iter()
-        .map(|(name, prop)| PropertyDef {
-            name: name.clone(),
-            ty: type_of(spec, prop),
-            required: required.contains(&name.as_str()),
-            nullable: nullable(spec, prop),
-            aliases: strings(prop.get("x-aliases")),
-            max_properties: prop.get("maxProperties").and_then(Value::as_u64),
-        })
-        .collect();
+    let required = strings(schema.get("required"));
+    let properties = props.iter().map(|(name, prop)| {
+        let ty = type_of(spec, prop);
+        let (required, nullable) = (required.contains(name), nullable(spec, prop));
+        let aliases = strings(prop.get("x-aliases"));
+        let max = prop.get("maxProperties").and_then(Value::as_u64);
+        let max = option(max.map(|m| m as usize).map(|m| quote!(#m)));
+        quote! {
+            Property { name: #name, ty: #ty, required: #required, nullable: #nullable, aliases: &[#(#aliases),*], max_properties: #max }
+        }
+    });
     let additional = match schema.get("additionalProperties") {
         None | Some(Value::Bool(false)) => None,
         Some(extra) => Some(element(spec, extra)),
     };
-    ShapeBody::Object {
-        properties,
-        additional,
+    let additional = option(additional);
+    quote!(Body::Object { properties: &[#(#properties),*], additional: #additional })
+}
+
+/// `Some(tokens)` or `None`.
+fn option(tokens: Option<TokenStream>) -> TokenStream {
+    match tokens {
+        Some(tokens) => quote!(Some(#tokens)),
+        None => quote!(None),
     }
 }
 
 /// `additionalProperties` or `items`: `true` and `{}` mean any value.
-fn element(spec: &Value, schema: &Value) -> TypeDef {
+fn element(spec: &Value, schema: &Value) -> TokenStream {
     match schema {
-        Value::Bool(true) => TypeDef::Any,
+        Value::Bool(true) => quote!(Type::Any),
         schema => type_of(spec, schema),
     }
 }
 
-/// The type a (property or element) schema stands for.
-fn type_of(spec: &Value, schema: &Value) -> TypeDef {
-    if let Some(name) = ref_name(schema) {
-        return TypeDef::Named(name);
-    }
+/// The `Type` a (property or element) schema stands for.
+fn type_of(spec: &Value, schema: &Value) -> TokenStream {
     // `allOf: [$ref]` with `nullable` beside it: the referenced schema.
-    if let Some(Value::Array(members)) = schema.get("allOf")
-        && let [only] = members.as_slice()
-        && let Some(name) = ref_name(only)
-    {
-        return TypeDef::Named(name);
+    let only = match schema.get("allOf").and_then(Value::as_array) {
+        Some(members) if members.len() == 1 => members.first(),
+        _ => None,
+    };
+    if let Some(name) = ref_name(schema).or_else(|| only.and_then(ref_name)) {
+        return quote!(Type::Named(#name));
     }
+    let inner = |key| {
+        schema
+            .get(key)
+            .map_or(quote!(Type::Any), |s| element(spec, s))
+    };
     match schema.get("type").and_then(Value::as_str) {
-        Some("string") => TypeDef::String,
-        Some("integer") => TypeDef::Integer,
-        Some("number") => TypeDef::Number,
-        Some("boolean") => TypeDef::Boolean,
-        Some("array") => TypeDef::Array(Box::new(
-            schema
-                .get("items")
-                .map_or(TypeDef::Any, |items| element(spec, items)),
-        )),
-        Some("object") => TypeDef::Map(Box::new(
-            schema
-                .get("additionalProperties")
-                .map_or(TypeDef::Any, |extra| element(spec, extra)),
-        )),
-        _ => TypeDef::Any,
+        Some("string") => quote!(Type::String),
+        Some("integer") => quote!(Type::Integer),
+        Some("number") => quote!(Type::Number),
+        Some("boolean") => quote!(Type::Boolean),
+        Some("array") => {
+            let items = inner("items");
+            quote!(Type::Array(&#items))
+        }
+        Some("object") => {
+            let values = inner("additionalProperties");
+            quote!(Type::Map(&#values))
+        }
+        _ => quote!(Type::Any),
     }
 }
 
 fn ref_name(schema: &Value) -> Option<String> {
-    schema
-        .get("$ref")?
-        .as_str()?
+    let target = schema.get("$ref")?.as_str()?;
+    target
         .strip_prefix("#/components/schemas/")
         .map(str::to_owned)
 }
@@ -190,21 +121,15 @@ fn nullable(spec: &Value, schema: &Value) -> bool {
             .is_some_and(own)
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
-    value
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+/// The strings of a JSON list.
+pub(crate) fn strings(value: Option<&Value>) -> Vec<String> {
+    let list = value.and_then(Value::as_array).into_iter().flatten();
+    list.filter_map(Value::as_str).map(str::to_owned).collect()
 }
 
-/// The documented answers of the operation at `path` and `method` (as in
-/// [`crate::model::OperationDef`]) of the hoisted spec.
-pub fn responses(spec: &Value, path: &str, method: &str) -> Vec<ResponseDef> {
+/// One `Response { status, json }` per documented answer of the operation
+/// at `path` and `method` (as in [`crate::model::OperationDef`]).
+pub fn responses(spec: &Value, path: &str, method: &str) -> Vec<TokenStream> {
     let op = spec
         .get("paths")
         .and_then(|paths| paths.get(path))
@@ -212,20 +137,19 @@ pub fn responses(spec: &Value, path: &str, method: &str) -> Vec<ResponseDef> {
     let Some(Value::Object(responses)) = op.and_then(|op| op.get("responses")) else {
         return Vec::new();
     };
-    responses
-        .iter()
-        .filter_map(|(status, response)| {
-            let status = match status.as_str() {
-                "default" => None,
-                other => Some(other.parse::<u16>().ok()?),
-            };
-            // Response schemas are hoisted: a `$ref`, or a scalar or array.
-            let json = resolve(spec, response)
-                .pointer("/content/application~1json/schema")
-                .map(|schema| type_of(spec, schema));
-            Some(ResponseDef { status, json })
-        })
-        .collect()
+    let response = |(status, response): (&String, &Value)| {
+        let status = match status.as_str() {
+            "default" => None,
+            other => Some(other.parse::<u16>().ok()?),
+        };
+        // Response schemas are hoisted: a `$ref`, or a scalar or array.
+        let json = resolve(spec, response)
+            .pointer("/content/application~1json/schema")
+            .map(|schema| type_of(spec, schema));
+        let (status, json) = (option(status.map(|s| quote!(#s))), option(json));
+        Some(quote!(Response { status: #status, json: #json }))
+    };
+    responses.iter().filter_map(response).collect()
 }
 
 #[cfg(test)]
@@ -248,7 +172,7 @@ mod tests {
                         "kind": {"$ref": "#/components/schemas/Kind"},
                         "inner": {"type": "object", "allOf": [{"$ref": "#/components/schemas/Inner"}], "nullable": true},
                         "tags": {"type": "array", "items": {"type": "integer"}},
-                        "bag": {"type": "object", "additionalProperties": true}
+                        "bag": {"type": "object", "additionalProperties": true, "maxProperties": 3}
                     }},
                     "Kind": {"type": "string", "enum": ["A", "B"], "nullable": true},
                     "Inner": {"type": "object", "properties": {"n": {"type": "number"}}, "additionalProperties": {"type": "string"}}
@@ -257,64 +181,55 @@ mod tests {
         })
     }
 
+    /// The tokens as text, without the spaces `quote` puts in.
+    fn text(tokens: &TokenStream) -> String {
+        tokens.to_string().replace(' ', "")
+    }
+
     #[test]
     fn enums_and_objects_with_their_other_keys() {
-        let shapes = shapes(&spec());
-        let names: Vec<_> = shapes.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["Inner", "Kind", "Thing"]);
-        let n = PropertyDef {
-            name: "n".into(),
-            ty: TypeDef::Number,
-            required: false,
-            nullable: false,
-            aliases: vec![],
-            max_properties: None,
-        };
-        let additional = Some(TypeDef::String);
-        let inner = ShapeBody::Object {
-            properties: vec![n],
-            additional,
-        };
-        assert_eq!(shapes[0].body, inner);
+        let schemas: Vec<_> = schemas(&spec()).iter().map(text).collect();
+        assert!(
+            schemas[0].starts_with(r#"Schema{name:"Inner","#),
+            "{}",
+            schemas[0]
+        );
+        assert!(schemas[0].contains(r#"Property{name:"n",ty:Type::Number,required:false,nullable:false,aliases:&[],max_properties:None}"#));
+        assert!(
+            schemas[0].ends_with("additional:Some(Type::String)}}"),
+            "{}",
+            schemas[0]
+        );
         assert_eq!(
-            shapes[1].body,
-            ShapeBody::Enum(vec!["A".into(), "B".into()])
+            schemas[1],
+            r#"Schema{name:"Kind",body:Body::Enum(&["A","B"])}"#
         );
     }
 
     #[test]
     fn properties_are_required_nullable_aliased_and_typed() {
-        let shapes = shapes(&spec());
-        let ShapeBody::Object {
-            properties,
-            additional,
-        } = &shapes[2].body
-        else {
-            panic!("{:?}", shapes[2]);
-        };
-        assert_eq!(*additional, None);
-        let by_name = |n: &str| properties.iter().find(|p| p.name == n).expect("property");
-        assert!(by_name("id").required && !by_name("id").nullable);
-        assert_eq!(by_name("id").aliases, ["thing-id"]);
-        assert!(by_name("kind").nullable, "nullable through its $ref");
-        assert_eq!(by_name("inner").ty, TypeDef::Named("Inner".into()));
-        assert!(by_name("inner").nullable);
-        assert_eq!(
-            by_name("tags").ty,
-            TypeDef::Array(Box::new(TypeDef::Integer))
-        );
-        assert_eq!(by_name("bag").ty, TypeDef::Map(Box::new(TypeDef::Any)));
+        let thing = text(&schemas(&spec())[2]);
+        for property in [
+            r#"name:"id",ty:Type::String,required:true,nullable:false,aliases:&["thing-id"]"#,
+            r#"name:"kind",ty:Type::Named("Kind"),required:false,nullable:true"#,
+            r#"name:"inner",ty:Type::Named("Inner"),required:false,nullable:true"#,
+            r#"name:"tags",ty:Type::Array(&Type::Integer)"#,
+            r#"name:"bag",ty:Type::Map(&Type::Any),required:false,nullable:false,aliases:&[],max_properties:Some(3usize)"#,
+        ] {
+            assert!(thing.contains(property), "{property} in {thing}");
+        }
+        assert!(thing.ends_with("additional:None}}"), "{thing}");
     }
 
     #[test]
     fn answers_by_status_with_their_json_type() {
-        let answer = |status, json| ResponseDef { status, json };
+        let answers: Vec<_> = responses(&spec(), "/x", "GET").iter().map(text).collect();
         assert_eq!(
-            responses(&spec(), "/x", "GET"),
+            answers,
             [
-                answer(Some(200), Some(TypeDef::Named("Thing".into()))),
-                answer(Some(404), Some(TypeDef::String)),
-                answer(None, None),
+                r#"Response{status:Some(200u16),json:Some(Type::Named("Thing"))}"#,
+                "Response{status:Some(404u16),json:Some(Type::String)}",
+                "Response{status:None,json:None}",
             ]
         );
     }

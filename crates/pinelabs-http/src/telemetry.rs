@@ -45,8 +45,11 @@ pub struct Server {
     address: Arc<str>,
     port: u16,
     port_label: Arc<str>,
-    keys: Mutex<Vec<((&'static str, Option<ErrorType>, Option<u16>), Arc<Key>)>>,
+    keys: Mutex<Vec<(Outcome, Arc<Key>)>>,
 }
+
+/// A route template, and how an attempt of it ended.
+type Outcome = (&'static str, Option<ErrorType>, Option<u16>);
 
 impl Server {
     /// The host and port of `base_url` (empty when it is not a URL).
