@@ -184,10 +184,6 @@ pub(crate) fn resolve<'a>(spec: &'a Value, mut value: &'a Value) -> &'a Value {
     value
 }
 
-fn compact(value: &Value) -> String {
-    value.to_string()
-}
-
 fn operations(spec: &Value) -> Result<Vec<OperationDef>, Error> {
     let mut out = Vec::new();
     let Some(Value::Object(paths)) = spec.get("paths") else {
@@ -264,7 +260,7 @@ fn response_examples(spec: &Value, op: &Value) -> Vec<(u16, String)> {
 /// A media type's `example`, or each `examples.*.value`, as compact JSON.
 fn examples_of(media: &Value) -> Vec<String> {
     if let Some(example) = media.get("example") {
-        return vec![compact(example)];
+        return vec![example.to_string()];
     }
     media
         .get("examples")
@@ -272,7 +268,7 @@ fn examples_of(media: &Value) -> Vec<String> {
         .into_iter()
         .flat_map(|examples| examples.values())
         .filter_map(|example| example.get("value"))
-        .map(compact)
+        .map(Value::to_string)
         .collect()
 }
 
@@ -285,36 +281,10 @@ fn authenticated(spec: &Value, op: &Value) -> bool {
         .is_some_and(|requirements| !requirements.is_empty())
 }
 
-/// `card_brand` → `CardBrand`, `Request-ID` → `RequestId`.
+/// `card_brand` → `CardBrand`, `Request-ID` → `RequestId`: heck's
+/// upper camel case, the one typify names types and variants with.
 pub fn pascal_case(raw: &str) -> String {
-    raw.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|part| !part.is_empty())
-        .flat_map(split_camel)
-        .map(|part| {
-            let mut chars = part.chars();
-            match chars.next() {
-                Some(first) => {
-                    first.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase()
-                }
-                None => String::new(),
-            }
-        })
-        .collect()
-}
-
-/// Splits `cardBrand` into `card`, `Brand` (an all-caps word stays whole).
-fn split_camel(part: &str) -> Vec<&str> {
-    let bytes = part.as_bytes();
-    let mut out = Vec::new();
-    let mut start = 0;
-    for i in 1..bytes.len() {
-        if bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase() {
-            out.push(&part[start..i]);
-            start = i;
-        }
-    }
-    out.push(&part[start..]);
-    out
+    heck::ToUpperCamelCase::to_upper_camel_case(raw)
 }
 
 /// Whether a schema must have a name of its own: an enum, or an object

@@ -30,8 +30,12 @@
 //! ```
 //!
 //! # Why these dependencies
-//! * `reqwest`, `http`, `http-body`, `http-body-util`, `bytes`: the HTTP
-//!   types; `http_body_util::Limited` caps a body.
+//! * `reqwest`, `http`, `http-body`, `bytes`: the HTTP types; the body
+//!   reader caps a body frame by frame.
+//! * `url`: the base URL and proxy checks. `secrecy`: a bearer that does
+//!   not print. `futures-util`: `Shared`, one token fetch for every
+//!   waiting call. `rustls`, `rustls-platform-verifier` (feature
+//!   `rustls-ring` only): reqwest's own TLS crates, ring-based.
 //! * `hyper`: to read a closed connection in an error chain (reqwest's own).
 //! * `tokio`: the clock and the backoff sleep (a paused clock in tests).
 //! * `tracing`, `metrics`: the attempt span and the metrics facade.

@@ -3,7 +3,7 @@
 //! A generated client builds each request itself and hands it to a hook,
 //! so a call's own settings reach the hook only through the task: the call
 //! runs its request future in a scope ([`scoped`]), the hook reads the
-//! [`limits`] and writes the [`Record`] once ([`write`]), and the call takes
+//! [`limits`] and writes the [`Record`] once ([`write()`]), and the call takes
 //! the record back when the future ends ([`record_of`]).
 
 use std::{cell::Cell, future::Future, pin::Pin, time::Duration};

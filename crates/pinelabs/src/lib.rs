@@ -74,19 +74,16 @@
 //! ```
 //!
 //! # Why these dependencies
-//! * `pinelabs-api`, `progenitor-client`: the generated client and its
-//!   runtime. `pinelabs-http`: attempts, retries, the body cap (HTTP only).
-//! * `reqwest`: the HTTP client progenitor generates for. `rustls`,
-//!   `rustls-platform-verifier` (only with `rustls-ring`): reqwest's own TLS
-//!   crates, for a ring-based configuration.
+//! * `pinelabs-api`: the generated client and the spec's facts.
+//!   `pinelabs-http`: attempts, retries, the body cap and the TLS stacks
+//!   (HTTP only). `reqwest`: the HTTP client progenitor generates for.
 //! * `thiserror`: the one error type. `secrecy`: secrets that do not print.
 //! * `tokio`: the clock and the call's task-local scope. `tracing`,
 //!   `metrics`: spans and the metrics facade.
 //! * `futures-util`: `Shared`, the token fetch every waiting call polls.
-//!   `pin-project-lite`: the call's future without a box. `bytes`: the
-//!   body handed on to the drift monitor.
-//! * `uuid`: `Request-ID`s. `chrono`: timestamps. `serde_path_to_error`:
-//!   the JSON path of a decode failure. `url`: base-URL checks.
+//!   `pin-project-lite`: the call's future without a box.
+//! * `serde_json`, `serde_path_to_error`: decoding, with the JSON path of
+//!   a decode failure.
 #![deny(missing_docs)]
 
 pub mod auth;
