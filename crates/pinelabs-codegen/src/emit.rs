@@ -142,11 +142,15 @@ fn invocation(def: &EnumDef) -> Result<String, Error> {
 pub fn spec_data(model: &Model) -> TokenStream {
     let operations = model.operations.iter().map(|op| operation(model, op));
     let responses = examples(model);
-    let servers = model.servers.iter().map(|s| {
-        let (url, description) = (&s.url, &s.description);
+    fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+        v.pointer(key).and_then(Value::as_str).unwrap_or_default()
+    }
+    let servers = model.spec["servers"].as_array().into_iter().flatten();
+    let servers = servers.map(|s| {
+        let (url, description) = (text(s, "/url"), text(s, "/description"));
         quote!(Server { url: #url, description: #description })
     });
-    let version = &model.api_version;
+    let version = text(&model.spec, "/info/version");
     let schemas = shape::schemas(&model.spec);
     quote! {
         /// `info.version` of the spec.

@@ -56,15 +56,6 @@ pub struct OperationDef {
     pub authenticated: bool,
 }
 
-/// One server of the spec.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerDef {
-    /// The base URL.
-    pub url: String,
-    /// Its description.
-    pub description: String,
-}
-
 /// Everything the generator derives from the spec.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -76,10 +67,6 @@ pub struct Model {
     pub objects: Vec<String>,
     /// Every operation, sorted by operationId.
     pub operations: Vec<OperationDef>,
-    /// The servers, in the spec's order.
-    pub servers: Vec<ServerDef>,
-    /// `info.version`.
-    pub api_version: String,
 }
 
 impl Model {
@@ -102,31 +89,11 @@ impl Model {
             }
         }
         let operations = operations(&spec)?;
-        let servers = spec
-            .get("servers")
-            .and_then(Value::as_array)
-            .map(|servers| {
-                servers
-                    .iter()
-                    .map(|s| ServerDef {
-                        url: text(s, "url"),
-                        description: text(s, "description"),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let api_version = spec
-            .pointer("/info/version")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
         Ok(Self {
             spec,
             enums,
             objects,
             operations,
-            servers,
-            api_version,
         })
     }
 }
@@ -315,19 +282,16 @@ fn hoist_all(spec: &mut Value) -> Result<(), Error> {
             }
         }
     }
-    let schemas = spec
+    let Some(schemas) = spec
         .pointer_mut("/components/schemas")
-        .and_then(Value::as_object_mut);
-    let schemas = match schemas {
-        Some(schemas) => schemas,
-        None => {
-            if !hoisted.is_empty() {
-                return Err(Error::Unsupported(
-                    "the spec has inline schemas but no components/schemas".into(),
-                ));
-            }
-            return Ok(());
-        }
+        .and_then(Value::as_object_mut)
+    else {
+        return match hoisted.is_empty() {
+            true => Ok(()),
+            false => Err(Error::Unsupported(
+                "the spec has inline schemas but no components/schemas".into(),
+            )),
+        };
     };
     for (name, schema) in hoisted {
         if schemas.contains_key(&name) {
@@ -420,29 +384,15 @@ fn hoist_children(
     }
     for key in ["allOf", "anyOf", "oneOf"] {
         if let Some(Value::Array(members)) = map.get_mut(key) {
-            hoist_members(members, name, hoisted)?;
-        }
-    }
-    Ok(())
-}
-
-fn hoist_members(
-    members: &mut [Value],
-    name: &str,
-    hoisted: &mut BTreeMap<String, Value>,
-) -> Result<(), Error> {
-    let single = members.len() == 1;
-    for (i, member) in members.iter_mut().enumerate() {
-        let member_name = if single {
-            name.to_owned()
-        } else {
-            format!("{name}Variant{i}")
-        };
-        // A lone inline member describes the same value as its parent.
-        if single {
-            hoist_children(member, &member_name, hoisted)?;
-        } else {
-            hoist_here(member, &member_name, hoisted)?;
+            let single = members.len() == 1;
+            for (i, member) in members.iter_mut().enumerate() {
+                // A lone inline member describes the same value as its parent.
+                if single {
+                    hoist_children(member, name, hoisted)?;
+                } else {
+                    hoist_here(member, &format!("{name}Variant{i}"), hoisted)?;
+                }
+            }
         }
     }
     Ok(())
@@ -500,7 +450,6 @@ mod tests {
             model.operations[0].response_examples,
             [(200, r#"{"kind":"A"}"#.to_owned())]
         );
-        assert_eq!(model.api_version, "9.9.9");
     }
 
     #[test]

@@ -283,14 +283,19 @@ fn map(error: ApiError, record: &Record, path: fn(&[u8]) -> Option<(String, Stri
         }
         E::ErrorResponse(body) => {
             let (status, headers) = (body.status().as_u16(), body.headers().clone());
-            Said::Documented(body.into_inner()).into_error(status, &headers, record)
+            api_error(Ok(body.into_inner()), status, &headers, record)
         }
         E::UnexpectedResponse(response) => {
             let (status, headers) = (response.status().as_u16(), response.headers().clone());
             // The pipeline read the body already: it is in memory.
             let body = response.bytes().now_or_never().and_then(|b| b.ok());
-            let said = format!("undocumented status {status}");
-            Said::body(&body.unwrap_or_default(), said, record).into_error(status, &headers, record)
+            let why = format!("undocumented status {status}");
+            api_error(
+                said(&body.unwrap_or_default(), why, record),
+                status,
+                &headers,
+                record,
+            )
         }
         E::InvalidResponsePayload(bytes, e) => {
             // Tells the drift monitor, which checks the body when it drops.
@@ -298,7 +303,7 @@ fn map(error: ApiError, record: &Record, path: fn(&[u8]) -> Option<(String, Stri
             match record.status.filter(|s| *s >= 400) {
                 Some(status) => {
                     let why = "the error body is not Pine Labs' documented JSON shape".to_owned();
-                    Said::body(&bytes, why, record).into_error(status, &HeaderMap::new(), record)
+                    api_error(said(&bytes, why, record), status, &HeaderMap::new(), record)
                 }
                 None => {
                     let (at, why) = path(&bytes).unwrap_or_else(|| (".".into(), e.to_string()));
@@ -345,54 +350,42 @@ fn transport(e: reqwest::Error, record: &Record) -> Error {
     }
 }
 
-/// What an error answer said.
-enum Said {
-    /// Pine Labs' documented error body.
-    Documented(ErrorResponse),
-    /// Anything else: a description, and the start of the body when the
-    /// call's record allows an excerpt (it knows the token to leave out).
-    Undocumented {
-        message: String,
-        excerpt: Option<String>,
-    },
+/// What an error answer said: Pine Labs' documented error body, or else a
+/// description and the start of the body (when the call's record allows an
+/// excerpt: it knows the token to leave out).
+type Said = Result<ErrorResponse, (String, Option<String>)>;
+
+/// `bytes` as the documented shape, or undocumented with `message`.
+fn said(bytes: &[u8], message: String, record: &Record) -> Said {
+    serde_json::from_slice(bytes).map_err(|_| {
+        // Only with a record of the pipeline's, which knows the token.
+        let excerpt =
+            (record.attempts > 0).then(|| pinelabs_http::excerpt(bytes, &[record.secret()]));
+        (message, excerpt)
+    })
 }
 
-impl Said {
-    /// `bytes` as the documented shape, or undocumented with `message`.
-    fn body(bytes: &[u8], message: String, record: &Record) -> Self {
-        match serde_json::from_slice::<ErrorResponse>(bytes) {
-            Ok(body) => Said::Documented(body),
-            Err(_) => Said::Undocumented {
-                message,
-                // Only with a record of the pipeline's, which knows the token.
-                excerpt: (record.attempts > 0)
-                    .then(|| pinelabs_http::excerpt(bytes, &[record.secret()])),
-            },
-        }
-    }
-
-    /// `Error::Api` with the status, and the `Request-ID` of the call (or
-    /// of the response, where the call has none).
-    fn into_error(self, status: u16, headers: &HeaderMap, record: &Record) -> Error {
-        let (code, message, details, excerpt) = match self {
-            Said::Documented(body) => (
-                Some(body.code),
-                body.message,
-                body.additional_error_details.map(Box::new),
-                None,
-            ),
-            Said::Undocumented { message, excerpt } => (None, message, None, excerpt),
-        };
-        let echoed = || headers.get("request-id")?.to_str().ok().map(str::to_owned);
-        Error::Api {
-            status,
-            code,
-            message,
-            details,
-            excerpt,
-            retry_after: pinelabs_http::retry_after(headers),
-            request_id: record.request_id().or_else(echoed),
-            retry_budget_exhausted: record.budget_exhausted,
-        }
+/// `Error::Api` with the status, and the `Request-ID` of the call (or of the
+/// response, where the call has none).
+fn api_error(said: Said, status: u16, headers: &HeaderMap, record: &Record) -> Error {
+    let (code, message, details, excerpt) = match said {
+        Ok(body) => (
+            Some(body.code),
+            body.message,
+            body.additional_error_details.map(Box::new),
+            None,
+        ),
+        Err((message, excerpt)) => (None, message, None, excerpt),
+    };
+    let echoed = || headers.get("request-id")?.to_str().ok().map(str::to_owned);
+    Error::Api {
+        status,
+        code,
+        message,
+        details,
+        excerpt,
+        retry_after: pinelabs_http::retry_after(headers),
+        request_id: record.request_id().or_else(echoed),
+        retry_budget_exhausted: record.budget_exhausted,
     }
 }
