@@ -58,7 +58,8 @@ fn static_checks() -> anyhow::Result<()> {
     })?;
     step("xtask lint", || {
         lint::run(&spec_path())?;
-        source::run(&root())
+        source::run(&root())?;
+        source::loc(&root(), false)
     })?;
     step("xtask codegen --check", || {
         codegen::check(&spec_path(), &codegen::snapshot_path())

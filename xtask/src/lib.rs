@@ -6,6 +6,8 @@
 //! * `codegen --check`: fail with a unified diff when the snapshot is stale;
 //! * `lint`: check the spec (OpenAPI 3.0, examples valid, operation ids,
 //!   shared error schema) and run Redocly with the committed ruleset;
+//! * `loc`: the code lines of the library code services compile, per
+//!   crate, within their budgets (also part of `lint`);
 //! * `semver`: the semver verdict of the working tree against the last
 //!   release (cargo-semver-checks, pinned and installed by the project);
 //! * `drill`: additive and breaking spec edits on a scratch copy of the

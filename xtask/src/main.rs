@@ -13,7 +13,9 @@ commands:
                 fail with a unified diff when the snapshot is stale
   lint [--spec PATH]
                 check the OpenAPI spec, and the Rust sources: modules in
-                layers, no function over 50 lines
+                layers, no function over 50 lines, code lines within budget
+  loc [--files] code lines of the library code services compile, per crate
+                (and file), within their budgets
   semver [--baseline-rev REV]
                 the semver verdict against the last release in CHANGELOG.md
                 (cargo-semver-checks); fails when Cargo.toml's version is
@@ -63,8 +65,10 @@ fn run(args: &[String]) -> anyhow::Result<()> {
         Some("codegen") => codegen::update(),
         Some("lint") => {
             lint::run(&spec)?;
-            xtask::source::run(&xtask::root())
+            xtask::source::run(&xtask::root())?;
+            xtask::source::loc(&xtask::root(), false)
         }
+        Some("loc") => xtask::source::loc(&xtask::root(), args.iter().any(|a| a == "--files")),
         Some("semver") => {
             let verdict = xtask::semver::run(&xtask::root(), flag_value(args, "--baseline-rev"))?;
             verdict.into_result()

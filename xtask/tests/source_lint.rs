@@ -145,3 +145,33 @@ fn the_real_tree_is_in_layers_with_short_functions() {
     }
     assert!(Path::new(&root.join("crates/pinelabs/src/lib.rs")).is_file());
 }
+
+#[test]
+fn code_lines_leave_out_blanks_comments_and_test_modules() {
+    let text = r#"//! Crate docs.
+
+/// An item's docs.
+pub fn one() -> u8 {
+    // a comment
+    1
+}
+/* a block
+   comment */
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counted_nowhere() {}
+}
+
+#[cfg(feature = "x")]
+mod counted {}
+"#;
+    // `pub fn one`, `1`, `}`, the `cfg(feature)` line and its module.
+    assert_eq!(source::code_lines(text).unwrap(), 5);
+    assert_eq!(source::code_lines("fn f() {}\nfn g() {}\n").unwrap(), 2);
+}
+
+#[test]
+fn the_real_tree_is_within_its_code_line_budgets() {
+    source::loc(&xtask::root(), false).unwrap();
+}
