@@ -26,6 +26,7 @@ use crate::{cargo_in, root, semver::target_dir, semver::workspace_version};
 pub const PUBLISHED: &[&str] = &[
     "pinelabs-codegen",
     "pinelabs-api",
+    "pinelabs-http",
     "pinelabs",
     "pinelabs-sandbox",
 ];

@@ -85,6 +85,7 @@ impl std::fmt::Debug for Scope {
 pub type Scoped<F> = TaskLocalFuture<Box<Scope>, F>;
 
 /// `future`, run in a scope of its own with `limits`.
+#[inline(always)] // the future is large: built in the caller's place, not copied
 pub fn scoped<F: Future>(limits: Limits, future: F) -> Scoped<F> {
     let record = Cell::new(None);
     SCOPE.scope(Box::new(Scope { limits, record }), future)

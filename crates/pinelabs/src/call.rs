@@ -185,6 +185,7 @@ where
     type Output = Result<T>;
     type IntoFuture = CallFuture<F, T, T>;
 
+    #[inline(always)] // the request is large: built in the caller's place
     fn into_future(self) -> Self::IntoFuture {
         let limits = limits(&self.options, self.total);
         CallFuture::new(limits, self.request, |value, _| value.into_inner())
@@ -210,6 +211,7 @@ impl<F: Future, T, O> std::fmt::Debug for CallFuture<F, T, O> {
 }
 
 impl<F: Future, T, O> CallFuture<F, T, O> {
+    #[inline(always)] // the request is large: built in the caller's place
     fn new(
         limits: Result<Limits>,
         request: Result<F>,
