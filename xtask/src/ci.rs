@@ -6,17 +6,33 @@ fn cargo(args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
     crate::cargo_in(&root(), args, envs)
 }
 
+/// Each step's name, whether it passed and its seconds, in order.
+static TIMES: std::sync::Mutex<Vec<(String, bool, f64)>> = std::sync::Mutex::new(Vec::new());
+
 /// One named step of the run, timed.
 fn step(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     println!("==> {name}");
     let result = f();
-    println!(
-        "==> {name}: {} in {:.0} s",
-        if result.is_ok() { "ok" } else { "FAILED" },
-        started.elapsed().as_secs_f64()
-    );
+    let seconds = started.elapsed().as_secs_f64();
+    let verdict = if result.is_ok() { "ok" } else { "FAILED" };
+    println!("==> {name}: {verdict} in {seconds:.0} s");
+    let mut times = TIMES.lock().unwrap_or_else(|e| e.into_inner());
+    times.push((name.to_owned(), result.is_ok(), seconds));
     result
+}
+
+/// The table of step times and their total (the figure BENCHMARKS.md
+/// quotes), in Markdown.
+pub fn step_table(steps: &[(String, bool, f64)]) -> String {
+    let mut table = String::from("| step | result | seconds |\n|---|---|---:|\n");
+    for (name, ok, seconds) in steps {
+        let result = if *ok { "ok" } else { "FAILED" };
+        table.push_str(&format!("| {name} | {result} | {seconds:.0} |\n"));
+    }
+    let total: f64 = steps.iter().map(|(_, _, s)| s).sum();
+    table.push_str(&format!("| **total** | | **{total:.0}** |\n"));
+    table
 }
 
 /// Runs, in order: format check, clippy (`-D warnings`), the spec and
@@ -26,6 +42,13 @@ fn step(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()
 /// check of the fuzz target, the semver verdict, the packaging check and the
 /// regeneration drill. Each step prints its time.
 pub fn run() -> anyhow::Result<()> {
+    let result = all_steps();
+    let times = TIMES.lock().unwrap_or_else(|e| e.into_inner());
+    println!("==> ci: step times\n{}", step_table(&times));
+    result
+}
+
+fn all_steps() -> anyhow::Result<()> {
     static_checks()?;
     let tests = tests()?;
     step("xtask contract", || conformance(&["contract"]))?;
@@ -143,4 +166,22 @@ pub fn load() -> anyhow::Result<()> {
         ],
         &[],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_step_table_lists_each_step_and_the_total() {
+        let steps = [
+            ("fmt".to_owned(), true, 1.2),
+            ("tests".to_owned(), false, 100.4),
+        ];
+        let table = step_table(&steps);
+        assert_eq!(
+            table,
+            "| step | result | seconds |\n|---|---|---:|\n| fmt | ok | 1 |\n| tests | FAILED | 100 |\n| **total** | | **102** |\n"
+        );
+    }
 }

@@ -2,7 +2,9 @@
 //! correctly versioned release, with no hand edit.
 //!
 //! On a scratch copy of the repository (the files git tracks or would
-//! track, so uncommitted work is included), built in `target/drill`:
+//! track, so uncommitted work is included), built in this checkout's target
+//! dir (so the third-party crates are compiled once for both; drill 3 below
+//! is the proof that sharing it is safe for the path crates too):
 //!
 //! 1. **Spec drift, the maintainer's loop**: `pinelabs spec-check` against
 //!    the scratch copy's embedded sandbox drifting with an extra field must
@@ -29,8 +31,9 @@
 //!    work although a hand-written test that reads the field no longer
 //!    compiles, and `semver` must call it **major** and fail.
 //!
-//! No file outside the scratch copy is written, except build output in
-//! `target/drill`.
+//! No file outside the scratch copy is written, except build output in the
+//! target dir. This checkout's next build rebuilds its own path crates
+//! (drill 3 checks that it gets its own generated code back).
 
 use std::{
     path::{Path, PathBuf},
@@ -231,10 +234,11 @@ struct Drill {
 impl Drill {
     fn set_up() -> anyhow::Result<Self> {
         let repo = root();
-        // A target dir of the drill's own: a scratch build must never become
-        // what this checkout's next build or test reuses (cargo's freshness
-        // check compares mtimes and cannot tell two checkouts apart).
-        let target = std::path::absolute(semver::target_dir(&repo).join("drill"))?;
+        // This checkout's target dir: the third-party crates are compiled
+        // once for both. The path crates of the two checkouts share
+        // artifact names, and cargo rebuilds each checkout's own when it
+        // switches (drill 3 proves it on the generated code).
+        let target = std::path::absolute(semver::target_dir(&repo))?;
         let changelog = std::fs::read_to_string(repo.join("CHANGELOG.md"))?;
         let release = semver::last_release(&changelog)?;
         let baseline = semver::baseline_tree(&repo, &release.commit)?;

@@ -1,7 +1,11 @@
 //! `cargo xtask package`: the crates as a service consumes them.
 //!
-//! 1. `cargo package --workspace`: every crate is packaged and verified
-//!    (built from its `.crate` alone). The spec travels inside
+//! 1. `cargo package --workspace --no-verify`: every crate is packaged. The
+//!    verification build cargo would make (each crate built from its
+//!    `.crate` alone, with that crate's own feature set, so every
+//!    third-party crate compiled again per package) is left out: step 2
+//!    builds every published crate from its `.crate` alone, and tests them,
+//!    which verifies more. The spec travels inside
 //!    `pinelabs-api`'s package: `crates/pinelabs-api/pinelabs-online.yaml`
 //!    is a link to `openapi/pinelabs-online.yaml`, which cargo packages as a
 //!    file. Packaging for a registry reads that registry's index, and the
@@ -11,7 +15,12 @@
 //!    directory source that stands in for the internal registry
 //!    (`pinelabs-internal`, source replacement), and an outside crate that
 //!    depends on `pinelabs` and `pinelabs-sandbox` through that registry is
-//!    built and tested: it lists and deletes a token on the sandbox.
+//!    built and tested: it lists and deletes a token on the sandbox. It
+//!    builds in this checkout's target dir, with the workspace's
+//!    `Cargo.lock` and dev profile, so the third-party crates it shares with
+//!    the workspace (same versions, features and profile) are not compiled
+//!    again; our crates come from a directory source, a different package
+//!    id, so they are always built from the `.crate` files.
 
 use std::{
     path::{Path, PathBuf},
@@ -48,6 +57,14 @@ tokio = { version = "1", features = ["rt", "macros"] }
 pinelabs-sandbox = { version = "=VERSION", registry = "pinelabs-internal" }
 
 [workspace]
+
+# The workspace's dev profile (see its Cargo.toml), so that the third-party
+# crates built for the workspace are reused here.
+[profile.dev]
+debug = "line-tables-only"
+
+[profile.dev.package."*"]
+debug = false
 "#;
 
 const CONSUMER_TEST: &str = r#"//! A service's test against the packaged crates alone.
@@ -185,6 +202,7 @@ pub fn run() -> anyhow::Result<()> {
     let package = [
         "package",
         "--workspace",
+        "--no-verify",
         "--allow-dirty",
         "--config",
         &config,
@@ -224,6 +242,9 @@ fn outside_service(
     }
     let manifest = CONSUMER_MANIFEST.replace("VERSION", &version);
     std::fs::write(consumer.join("Cargo.toml"), manifest)?;
+    // The workspace's versions of every third-party crate: what makes its
+    // compiled crates reusable here.
+    std::fs::copy(repo.join("Cargo.lock"), consumer.join("Cargo.lock"))?;
     std::fs::write(consumer.join("src/lib.rs"), "//! An outside service.\n")?;
     std::fs::write(consumer.join("tests/packaged.rs"), CONSUMER_TEST)?;
     std::fs::write(
