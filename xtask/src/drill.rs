@@ -22,7 +22,8 @@
 //!    scratch copy (`xtask/drill/probe.rs`: the new variant is known, the
 //!    inline enum is open, the new operation is callable through
 //!    `client.api()` with the bearer token, `Request-ID` and a retry after a
-//!    503), and `cargo xtask semver`, which must call it **minor** and pass.
+//!    503), and the semver verdict against an unedited copy of this
+//!    checkout (same version), which must call it **minor** and pass.
 //! 3. **Shared target dir**: this checkout, built into the same target dir
 //!    right after the scratch copy, must get its own generated code back (no
 //!    `get_customer_token`), and the scratch copy its own.
@@ -220,8 +221,8 @@ pub fn built_client_source(dir: &Path, target: &Path) -> anyhow::Result<String> 
     Ok(std::fs::read_to_string(out_dir.join("client.rs"))?)
 }
 
-/// A scratch copy of the checkout, its target dir and the release it is
-/// judged against.
+/// A scratch copy of the checkout, its target dir, and the unedited copy
+/// (and its version) the edits are judged against.
 struct Drill {
     repo: PathBuf,
     scratch: PathBuf,
@@ -239,10 +240,17 @@ impl Drill {
         // artifact names, and cargo rebuilds each checkout's own when it
         // switches (drill 3 proves it on the generated code).
         let target = std::path::absolute(semver::target_dir(&repo))?;
-        let changelog = std::fs::read_to_string(repo.join("CHANGELOG.md"))?;
-        let release = semver::last_release(&changelog)?;
-        let baseline = semver::baseline_tree(&repo, &release.commit)?;
+        // The edits are judged against this checkout as it is, not the last
+        // release: unreleased work (a breaking change already bumped in
+        // Cargo.toml) must not colour the verdict of the drill's own edit.
+        // Same version, so an additive edit is allowed and a major one not.
+        let release = semver::Release {
+            version: semver::workspace_version(&repo)?,
+            commit: "this checkout (uncommitted work included)".into(),
+        };
         let scratch = tempdir()?;
+        let baseline = scratch.join("baseline");
+        copy_checkout(&repo, &baseline)?;
         let dir = scratch.join("checkout");
         copy_checkout(&repo, &dir)?;
         Ok(Self {
