@@ -103,38 +103,24 @@ mod tests {
             Environment::Production.base_url().ok().as_deref(),
             Some(PRODUCTION_BASE_URL)
         );
-        for ok in [
-            "http://127.0.0.1:8080",
-            "http://127.1.2.3:1/",
-            "http://[::1]:9000",
-            "http://localhost:1234",
-            "https://pine.example/prefix/",
-        ] {
-            assert!(
-                Environment::Custom(ok.into()).base_url().is_ok(),
-                "{ok} should be accepted"
-            );
-        }
-        for bad in [
-            "http://pluraluat.v2.pinepg.in",
-            "http://10.0.0.1",
-            "http://localhost.evil.example",
-            "ftp://127.0.0.1",
-            "not a url",
-            "https://x.example/?q=1",
-        ] {
-            let err = Environment::Custom(bad.into()).base_url();
-            assert!(
-                matches!(
-                    err,
-                    Err(Error::InvalidInput {
-                        field: "base_url",
-                        ..
-                    })
-                ),
-                "{bad} should be refused"
-            );
-        }
+        // The rules themselves are pinelabs-http's (`connect::tests`); here,
+        // that a custom URL goes through them and a refusal is an input error.
+        assert!(
+            Environment::Custom("http://127.0.0.1:8080".into())
+                .base_url()
+                .is_ok()
+        );
+        let refused = Environment::Custom("http://10.0.0.1".into()).base_url();
+        assert!(
+            matches!(
+                refused,
+                Err(Error::InvalidInput {
+                    field: "base_url",
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
         assert_eq!(
             Environment::Custom("https://x.example/api/".into())
                 .base_url()
