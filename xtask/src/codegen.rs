@@ -53,9 +53,8 @@ pub fn check(spec: &Path, snapshot: &Path) -> anyhow::Result<()> {
     }
 }
 
-/// `codegen`: rewrites the snapshot through insta itself (the
-/// `codegen_snapshot` test with `INSTA_UPDATE=always`), so the file is
-/// exactly what insta reads back. Under CI nothing is written: it checks.
+/// `codegen`: rewrites the snapshot when it is stale (see [`write`]).
+/// Under CI nothing is written: it checks.
 pub fn update() -> anyhow::Result<()> {
     let spec = crate::spec_path();
     let snapshot = snapshot_path();
@@ -67,28 +66,35 @@ pub fn update() -> anyhow::Result<()> {
         println!("codegen: snapshot {} is up to date", snapshot.display());
         return Ok(());
     }
-    let status = std::process::Command::new(crate::cargo_bin())
-        .args([
-            "test",
-            "--quiet",
-            "-p",
-            "xtask",
-            "--test",
-            "codegen_snapshot",
-        ])
-        .env("INSTA_UPDATE", "always")
-        .current_dir(crate::root())
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("updating the snapshot failed");
-    }
-    if let Some(diff) = stale_diff(&spec, &snapshot)? {
-        bail!("the snapshot is still stale after the update:\n{diff}");
-    }
+    write(&crate::root(), None)?;
     println!(
         "codegen: updated {}; review it with `git diff` and commit it with the spec change",
         snapshot.display()
     );
+    Ok(())
+}
+
+/// Rewrites the snapshot of the checkout at `root` through insta itself
+/// (its `codegen_snapshot` test with `INSTA_UPDATE=always`, building into
+/// `target` when given), so the file is exactly what insta reads back; then
+/// checks it is fresh. Writes even under CI (`cargo xtask adopt` calls it).
+pub fn write(root: &Path, target: Option<&Path>) -> anyhow::Result<()> {
+    let mut cargo = std::process::Command::new(crate::cargo_bin());
+    cargo
+        .args(["test", "-p", "xtask", "--test", "codegen_snapshot"])
+        .env("INSTA_UPDATE", "always")
+        .env_remove("CI")
+        .current_dir(root);
+    if let Some(target) = target {
+        cargo.env("CARGO_TARGET_DIR", target);
+    }
+    let status = cargo.status().context("cannot run cargo")?;
+    if !status.success() {
+        bail!("updating the snapshot failed");
+    }
+    let snapshot = root.join("xtask/snapshots/pinelabs_api.snap");
+    if let Some(diff) = stale_diff(&root.join("openapi/pinelabs-online.yaml"), &snapshot)? {
+        bail!("the snapshot is still stale after the update:\n{diff}");
+    }
     Ok(())
 }

@@ -10,6 +10,9 @@
 //!   crate, within their budgets (also part of `lint`);
 //! * `semver`: the semver verdict of the working tree against the last
 //!   release (cargo-semver-checks, pinned and installed by the project);
+//! * `adopt`: the findings of `pinelabs spec-check` made into a spec edit,
+//!   a regenerated snapshot, a version bump by the semver verdict and a
+//!   CHANGELOG entry, as one uncommitted change (see [`adopt`]);
 //! * `drill`: additive and breaking spec edits on a scratch copy of the
 //!   repository, regenerated, built and judged by `semver`;
 //! * `package`: `cargo package --workspace`, and an outside crate built and
@@ -34,13 +37,15 @@
 //! ```text
 //! ci                     everything CI runs, in order
 //! drill package          the regeneration drill; the packaged crates
+//! adopt                  drift findings into a versioned spec change
 //! semver                 the semver verdict
 //! codegen lint source    snapshot; spec lint; source lint
-//! cmd schemas            paths, cargo, the conformance tools; the spec's JSON Schemas
+//! cmd schemas yaml_edit  paths, cargo, the conformance tools; the spec's JSON Schemas; YAML edits
 //! ```
 
 #![deny(missing_docs)]
 
+pub mod adopt;
 pub mod ci;
 pub mod cmd;
 pub mod codegen;
@@ -50,5 +55,6 @@ pub mod package;
 pub mod schemas;
 pub mod semver;
 pub mod source;
+pub mod yaml_edit;
 
 pub use cmd::{cargo_bin, cargo_in, cargo_tests_in, in_ci, passed_in, root, spec_path};

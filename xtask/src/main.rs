@@ -20,6 +20,12 @@ commands:
                 the semver verdict against the last release in CHANGELOG.md
                 (cargo-semver-checks); fails when Cargo.toml's version is
                 too small a bump
+  adopt [--findings FILE | SPEC-CHECK OPTIONS...]
+                run `pinelabs spec-check --json` with the options (e.g.
+                --env uat CUSTOMER_ID, or --sandbox --drift extra-field ID),
+                or read its JSON from FILE, and adopt the drift: spec edit,
+                snapshot, version bump by the semver verdict, CHANGELOG entry.
+                Exit 0 no drift, 4 adopted, 1-3 spec-check's, 5 refused/failed
   drill         additive and breaking spec edits on a scratch copy:
                 regenerated, built, tested and judged by `semver`
   package       cargo package --workspace, then an outside crate built and
@@ -35,11 +41,39 @@ commands:
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("adopt") {
+        return adopt(&args[1..]);
+    }
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo xtask adopt`: its own exit codes (see `xtask::adopt`).
+fn adopt(args: &[String]) -> ExitCode {
+    use xtask::adopt::{Adopt, EXIT_ADOPTED, Outcome, Source};
+    let source = match flag_value(args, "--findings") {
+        Some(file) => Source::File(file.into()),
+        None => Source::SpecCheck(args.to_vec()),
+    };
+    match Adopt::new(&xtask::root()).run(&source) {
+        Ok(Outcome::NoDrift) => {
+            println!(
+                "adopt: no drift: the spec already says what the live API answers; nothing changed"
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(Outcome::Adopted(summary)) => {
+            print!("{}", summary.text());
+            ExitCode::from(EXIT_ADOPTED)
+        }
+        Err(failed) => {
+            eprintln!("error: adopt: {failed}");
+            ExitCode::from(failed.code)
         }
     }
 }

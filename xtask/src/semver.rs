@@ -270,6 +270,60 @@ fn api_shape(spec: &Path) -> anyhow::Result<String> {
         .join("\n"))
 }
 
+/// The public fields of the generated structs whose type changed between
+/// two generated sources, one line each. cargo-semver-checks has no lint for
+/// a field's type (0.51), and a spec edit makes exactly that change: a field
+/// no longer `required` turns `String` into `Option<String>`, which breaks
+/// every service that reads it.
+pub fn retyped_fields(before: &str, now: &str) -> Vec<String> {
+    let (before, now) = (field_types(before), field_types(now));
+    now.iter()
+        .filter_map(|(field, ty)| {
+            let old = before.get(field)?;
+            (old != ty).then(|| {
+                format!("generated field `{field}` changed type: `{old}` -> `{ty}` (major)")
+            })
+        })
+        .collect()
+}
+
+/// `module::Struct.field` to the field's type, for every public named field
+/// of a struct in `source` (empty when it does not parse).
+fn field_types(source: &str) -> std::collections::BTreeMap<String, String> {
+    fn walk(
+        items: &[syn::Item],
+        prefix: &str,
+        out: &mut std::collections::BTreeMap<String, String>,
+    ) {
+        for item in items {
+            match item {
+                syn::Item::Struct(s) => {
+                    for f in s
+                        .fields
+                        .iter()
+                        .filter(|f| matches!(f.vis, syn::Visibility::Public(_)))
+                    {
+                        if let Some(name) = &f.ident {
+                            let ty = quote::ToTokens::to_token_stream(&f.ty).to_string();
+                            out.insert(format!("{prefix}{}.{name}", s.ident), ty);
+                        }
+                    }
+                }
+                syn::Item::Mod(m) => {
+                    let inner = format!("{prefix}{}::", m.ident);
+                    walk(m.content.as_ref().map_or(&[][..], |(_, i)| i), &inner, out);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    if let Ok(file) = syn::parse_file(source) {
+        walk(&file.items, "", &mut out);
+    }
+    out
+}
+
 /// Judges the tree at `current` against the baseline tree at `baseline`.
 pub fn judge(
     current: &Path,
@@ -277,18 +331,25 @@ pub fn judge(
     baseline: Release,
     target: &Path,
 ) -> anyhow::Result<Verdict> {
-    let (passed, report) = semver_checks(current, baseline_dir, target)?;
-    let required = if passed {
-        let spec = |root: &Path| root.join("openapi/pinelabs-online.yaml");
-        if api_shape(&spec(current))? == api_shape(&spec(baseline_dir))? {
-            Level::None
-        } else {
-            Level::Minor
-        }
-    } else if report.contains("requires new major version") {
+    let (passed, mut report) = semver_checks(current, baseline_dir, target)?;
+    let spec = |root: &Path| root.join("openapi/pinelabs-online.yaml");
+    let (now, before) = (api_shape(&spec(current))?, api_shape(&spec(baseline_dir))?);
+    let retyped = retyped_fields(&before, &now);
+    for line in &retyped {
+        println!("semver: {line}");
+        report.push_str(line);
+        report.push('\n');
+    }
+    let required = if !passed && report.contains("requires new major version") {
         Level::Major
-    } else {
+    } else if !passed {
         bail!("cargo semver-checks failed without a verdict (see above)");
+    } else if !retyped.is_empty() {
+        Level::Major
+    } else if now == before {
+        Level::None
+    } else {
+        Level::Minor
     };
     let version = workspace_version(current)?;
     let allowed = allowed(&baseline.version, &version)?;
@@ -376,6 +437,26 @@ mod tests {
             })
         );
         assert!(last_release("## [0.1.0]\n\nno commit\n## [0.0.1]\nBaseline commit: `x`").is_err());
+    }
+
+    #[test]
+    fn a_generated_field_that_changes_type_is_found() {
+        let before = "pub mod types { pub struct T { pub id: String, pub n: i64, x: u8 } }";
+        let now = "pub mod types { pub struct T { pub id: Option<String>, pub n: i64, pub added: u8, x: u16 } }";
+        assert_eq!(
+            retyped_fields(before, now),
+            ["generated field `types::T.id` changed type: `String` -> `Option < String >` (major)"]
+        );
+        assert!(retyped_fields(before, before).is_empty());
+        let shape = api_shape(&crate::spec_path()).expect("the spec generates");
+        let fields = field_types(&shape);
+        assert_eq!(
+            fields
+                .get("types::CustomerToken.token_id")
+                .map(String::as_str),
+            Some(":: std :: string :: String"),
+            "the generated source parses and its fields are found"
+        );
     }
 
     #[test]

@@ -68,20 +68,22 @@ pub fn text(base_url: &str, answers: usize, reports: &[DriftReport]) -> String {
         return out;
     }
     for report in reports {
-        let f = &report.finding;
+        let edit = SpecEdit::of(report);
         out.push_str(&format!(
-            "\ndrift: {f} ({} answer{})\n  spec edit, under {}:\n",
+            "\ndrift: {} ({} answer{})\n  spec edit, under {}:\n",
+            report.finding,
             report.count,
             if report.count == 1 { "" } else { "s" },
-            SpecEdit(f).location()
+            edit.location()
         ));
-        for line in SpecEdit(f).text().lines() {
+        for line in edit.text().lines() {
             out.push_str(&format!("    {line}\n"));
         }
     }
     out.push_str(
-        "\nPaste each edit into openapi/pinelabs-online.yaml, then run `cargo xtask codegen`, \
-         review the snapshot and run `cargo xtask semver` (README: \"When the live API changes\").\n",
+        "\nAdopt them with `cargo xtask adopt` and the same options (spec edit, snapshot, version, \
+         CHANGELOG), or paste each edit into openapi/pinelabs-online.yaml by hand \
+         (README: \"When the live API changes\").\n",
     );
     out
 }
@@ -103,8 +105,9 @@ pub fn json(base_url: &str, answers: usize, reports: &[DriftReport]) -> String {
                 "value": f.value,
                 "count": r.count,
                 "message": f.to_string(),
-                "spec_location": SpecEdit(f).location(),
-                "spec_edit": SpecEdit(f).text(),
+                "spec_location": SpecEdit::of(r).location(),
+                "spec_edit": SpecEdit::of(r).text(),
+                "adopt": SpecEdit::of(r).adoption(),
             })
         })
         .collect();

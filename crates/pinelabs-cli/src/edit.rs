@@ -1,28 +1,98 @@
 //! The spec edit each drift finding implies: YAML to paste into
-//! `openapi/pinelabs-online.yaml`, and where. Only `pinelabs spec-check`
+//! `openapi/pinelabs-online.yaml`, and where, and the same edit as data for
+//! `cargo xtask adopt` ([`SpecEdit::adoption`]). Only `pinelabs spec-check`
 //! prints it, so it lives with the command.
 
 use pinelabs::{
+    DriftReport,
     drift::{DriftKind, Finding},
     spec::{self, Body},
 };
+use serde_json::{Value, json};
 
-/// A finding's spec edit.
-#[derive(Debug, Clone, Copy)]
-pub struct SpecEdit<'a>(pub &'a Finding);
+/// A finding's spec edit, dated by the day the finding was first seen.
+#[derive(Debug, Clone)]
+pub struct SpecEdit<'a> {
+    finding: &'a Finding,
+    seen: String,
+}
 
 impl std::ops::Deref for SpecEdit<'_> {
     type Target = Finding;
 
     fn deref(&self) -> &Finding {
-        self.0
+        self.finding
     }
 }
 
-/// Shown where the spec edit adds something the documentation does not say.
-const SEEN_LIVE: &str = "Seen in live answers; not in Pine Labs' documentation.";
+impl<'a> SpecEdit<'a> {
+    /// The edit of `finding`, first seen on `seen` (`YYYY-MM-DD`, UTC).
+    pub fn new(finding: &'a Finding, seen: impl Into<String>) -> Self {
+        Self {
+            finding,
+            seen: seen.into(),
+        }
+    }
+
+    /// The edit of a monitor's report, dated by its first sighting.
+    pub fn of(report: &'a DriftReport) -> Self {
+        let day = chrono::DateTime::<chrono::Utc>::from(report.first_seen).format("%Y-%m-%d");
+        Self::new(&report.finding, day.to_string())
+    }
+}
 
 impl SpecEdit<'_> {
+    /// The `description` of what the edit adds: seen live, and when.
+    fn seen_live(&self) -> String {
+        format!(
+            "Seen in live answers on {}; not in Pine Labs' documentation.",
+            self.seen
+        )
+    }
+
+    /// The edit as data, for `cargo xtask adopt` to apply as a minimal diff
+    /// of the YAML (`null` when it takes a human's judgement): `edit` names
+    /// it (`add_property`, `append_enum_value`, `drop_required`,
+    /// `add_response`), the other keys say where and what.
+    pub fn adoption(&self) -> Value {
+        let schema = self.schema;
+        match (self.kind, schema) {
+            (DriftKind::UnknownField, Some(schema)) => json!({
+                "edit": "add_property", "schema": schema,
+                "name": self.key(), "fragment": self.new_property(),
+            }),
+            (DriftKind::UnknownEnumValue, Some(schema)) => {
+                let value = self.value.as_deref().unwrap_or_default();
+                json!({
+                    "edit": "append_enum_value", "schema": schema,
+                    "value": yaml_scalar(value),
+                    "note": format!(
+                        "`{value}`: seen in live answers on {}; not in Pine Labs' documentation.",
+                        self.seen
+                    ),
+                })
+            }
+            (DriftKind::MissingField, Some(schema)) => json!({
+                "edit": "drop_required", "schema": schema, "property": self.property,
+                "note": format!("Missing from live answers seen on {}: not always sent.", self.seen),
+            }),
+            (DriftKind::UndocumentedStatus, _) => match spec::operation(self.operation_id) {
+                Some(op) => json!({
+                    "edit": "add_response", "path": op.path,
+                    "method": op.method.to_ascii_lowercase(),
+                    "status": self.status, "fragment": self.new_response(),
+                }),
+                None => Value::Null,
+            },
+            _ => Value::Null,
+        }
+    }
+
+    /// The new property's key: the last segment of the finding's path.
+    fn key(&self) -> &str {
+        self.path.rsplit('.').next().unwrap_or(&self.path)
+    }
+
     /// Where in `openapi/pinelabs-online.yaml` [`text`](Self::text)
     /// goes, as the keys leading to it: `components/schemas/CardData/properties`.
     pub fn location(&self) -> String {
@@ -83,7 +153,7 @@ impl SpecEdit<'_> {
     }
 
     fn new_property(&self) -> String {
-        let key = self.path.rsplit('.').next().unwrap_or(&self.path);
+        let key = self.key();
         let ty = match self.observed {
             Some("object") => "  type: object\n  additionalProperties: true\n",
             Some("array") => "  type: array\n  items: {}\n",
@@ -93,7 +163,10 @@ impl SpecEdit<'_> {
             Some("number") => "  type: number\n",
             Some(_) => "  type: string\n",
         };
-        format!("{key}:\n  description: {SEEN_LIVE}\n{ty}  nullable: true\n")
+        format!(
+            "{key}:\n  description: {}\n{ty}  nullable: true\n",
+            self.seen_live()
+        )
     }
 
     fn new_enum_value(&self) -> String {
@@ -119,9 +192,14 @@ impl SpecEdit<'_> {
                 .collect(),
             _ => Vec::new(),
         };
+        let property = self.property.unwrap_or_default();
+        if required.is_empty() {
+            return format!(
+                "# `{property}` is not always sent: remove `required` (OpenAPI 3.0 has no empty list).\n"
+            );
+        }
         format!(
-            "# `{}` is not always sent: drop it from `required`.\nrequired: [{}]\n",
-            self.property.unwrap_or_default(),
+            "# `{property}` is not always sent: drop it from `required`.\nrequired: [{}]\n",
             required.join(", ")
         )
     }
@@ -132,7 +210,11 @@ impl SpecEdit<'_> {
         } else {
             ""
         };
-        format!("'{}':\n  description: {SEEN_LIVE}\n{content}", self.status)
+        format!(
+            "'{}':\n  description: {}\n{content}",
+            self.status,
+            self.seen_live()
+        )
     }
 }
 
@@ -161,7 +243,7 @@ mod tests {
     fn edit_of(operation_id: &str, body: &[u8]) -> (String, String) {
         let findings = pinelabs::drift::check(operation_id, 200, body);
         assert_eq!(findings.len(), 1, "{findings:?}");
-        let edit = SpecEdit(&findings[0]);
+        let edit = SpecEdit::new(&findings[0], "2026-12-04");
         (edit.location(), edit.text())
     }
 
@@ -196,5 +278,61 @@ mod tests {
         assert_eq!(location, "components/schemas/CustomerTokens/properties");
         assert!(text.starts_with("page:\n"), "{text}");
         assert!(text.contains("  type: integer\n") && text.contains("  nullable: true\n"));
+    }
+
+    #[test]
+    fn each_adoptable_finding_is_an_edit_as_data_dated_by_its_sighting() {
+        let body = br#"{"customer_id": "c", "tokens": [{"status": "PAUSED"}]}"#;
+        let findings = pinelabs::drift::check("list_customer_tokens", 200, body);
+        let edits: Vec<_> = findings
+            .iter()
+            .map(|f| SpecEdit::new(f, "2026-12-04").adoption())
+            .collect();
+        let missing = edits.iter().find(|e| e["edit"] == "drop_required");
+        let missing = missing.expect("a missing token_id drops it from required");
+        assert_eq!(
+            (&missing["schema"], &missing["property"]),
+            (&json!("CustomerToken"), &json!("token_id"))
+        );
+        assert!(
+            missing["note"]
+                .as_str()
+                .is_some_and(|n| n.contains("2026-12-04"))
+        );
+        let value = edits.iter().find(|e| e["edit"] == "append_enum_value");
+        let value = value.expect("PAUSED is appended");
+        assert_eq!(
+            (&value["schema"], &value["value"]),
+            (&json!("TokenStatus"), &json!("PAUSED"))
+        );
+
+        let status = pinelabs::drift::check(
+            "list_customer_tokens",
+            409,
+            br#"{"code": "X", "message": "m"}"#,
+        );
+        let edit = SpecEdit::new(&status[0], "2026-12-04").adoption();
+        assert_eq!(
+            edit["path"],
+            pinelabs::spec::operation("list_customer_tokens")
+                .map(|o| o.path)
+                .unwrap_or_default()
+        );
+        assert_eq!(
+            (&edit["method"], &edit["status"]),
+            (&json!("get"), &json!(409))
+        );
+        assert!(
+            edit["fragment"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("'409':\n") && f.contains("on 2026-12-04"))
+        );
+
+        let null = pinelabs::drift::check("generate_token", 200, br#"{"access_token": null}"#);
+        assert_eq!(
+            SpecEdit::new(&null[0], "2026-12-04").adoption(),
+            Value::Null,
+            "a human decides"
+        );
     }
 }

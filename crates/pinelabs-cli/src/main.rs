@@ -2,7 +2,8 @@
 //!
 //! Why these dependencies: `clap` (arguments, help and usage errors with exit
 //! code 2), `comfy-table` (aligned tables), `tracing-subscriber` (logs on
-//! stderr when `RUST_LOG` is set), `tokio` (runtime), and the project's
+//! stderr when `RUST_LOG` is set), `tokio` (runtime), `chrono` (the day a
+//! drift finding was first seen, in its spec edit), and the project's
 //! `pinelabs` client and `pinelabs-sandbox`.
 
 mod check;
