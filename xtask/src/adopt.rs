@@ -25,9 +25,10 @@
 //! human's judgement (a null or a changed type, a body that is not JSON) are
 //! listed, never edited.
 //!
-//! Guards: a spec or snapshot with uncommitted changes is refused before
-//! anything runs; a run that finds no drift changes nothing and says so (so
-//! a second run is a no-op); and when a step fails, every file adopt
+//! Guards: a run that finds no drift, or only drift whose edits the spec
+//! already holds, changes nothing and says so (so a second run is a no-op);
+//! a spec or snapshot with uncommitted changes is refused before anything
+//! is written; and when a step fails, every file adopt
 //! touched ([`TOUCHED`]) is restored byte for byte and the error names the
 //! step.
 //!
@@ -66,6 +67,8 @@ pub const EXIT_FAILED: u8 = 5;
 /// A step of an adoption, named in its error when it fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// The findings read (spec-check run), before anything is written.
+    Findings,
     /// The spec edited.
     Spec,
     /// The edited spec linted.
@@ -83,6 +86,7 @@ pub enum Step {
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Step::Findings => "findings",
             Step::Spec => "spec",
             Step::Lint => "lint",
             Step::Codegen => "codegen",
@@ -325,6 +329,9 @@ pub struct Summary {
 pub enum Outcome {
     /// No drift: nothing changed.
     NoDrift,
+    /// Drift whose edits the spec already holds (findings from a file, or
+    /// a run before the first was committed): nothing changed.
+    AlreadyAdopted,
     /// Drift adopted into the working tree.
     Adopted(Summary),
 }
@@ -348,9 +355,9 @@ impl Adopt {
         }
     }
 
-    /// Runs it: the guards, the findings, the steps.
+    /// Runs it: the findings, the guards, the steps.
     pub fn run(&self, source: &Source) -> Result<Outcome, Failed> {
-        self.refuse_dirty()?;
+        let started = Instant::now();
         let findings = match source {
             Source::SpecCheck(args) => self.spec_check(args)?,
             Source::File(path) => read_findings(path).map_err(|e| Failed::new(format!("{e:#}")))?,
@@ -369,8 +376,16 @@ impl Adopt {
                 list.join("\n")
             )));
         }
+        let yaml = self
+            .edited_spec(&findings)
+            .map_err(|e| Failed::new(format!("{e:#}")))?;
+        let Some(yaml) = yaml else {
+            return Ok(Outcome::AlreadyAdopted);
+        };
+        self.refuse_dirty()?;
         let backup = Backup::take(&self.root);
-        self.steps(findings)
+        let found = (Step::Findings, started.elapsed());
+        self.steps(findings, yaml, found)
             .map(Outcome::Adopted)
             .map_err(|(step, e)| {
                 let restored = match backup.restore() {
@@ -432,8 +447,13 @@ impl Adopt {
     }
 
     /// The steps, each timed and followed by the `after` hook.
-    fn steps(&self, findings: Vec<Finding>) -> Result<Summary, (Step, anyhow::Error)> {
-        let mut times = Vec::new();
+    fn steps(
+        &self,
+        findings: Vec<Finding>,
+        yaml: String,
+        found: (Step, Duration),
+    ) -> Result<Summary, (Step, anyhow::Error)> {
+        let mut times = vec![found];
         let mut step = |step: Step, run: &mut dyn FnMut() -> anyhow::Result<()>| {
             println!("==> adopt: {step}");
             let started = Instant::now();
@@ -444,7 +464,9 @@ impl Adopt {
             Ok::<_, (Step, anyhow::Error)>(())
         };
         let root = &self.root;
-        step(Step::Spec, &mut || self.edit_spec(&findings))?;
+        step(Step::Spec, &mut || {
+            Ok(std::fs::write(root.join(SPEC), &yaml)?)
+        })?;
         step(Step::Lint, &mut || lint_clean(&root.join(SPEC)))?;
         step(Step::Codegen, &mut || {
             codegen::write(root, Some(&self.target))
@@ -479,19 +501,16 @@ impl Adopt {
         Ok(summary)
     }
 
-    fn edit_spec(&self, findings: &[Finding]) -> anyhow::Result<()> {
-        let path = self.root.join(SPEC);
-        let before = std::fs::read_to_string(&path)?;
+    /// The spec with every adoptable finding's edit, or `None` when it
+    /// already holds them all.
+    fn edited_spec(&self, findings: &[Finding]) -> anyhow::Result<Option<String>> {
+        let before = std::fs::read_to_string(self.root.join(SPEC))?;
         let mut yaml = before.clone();
         for finding in findings.iter().filter(|f| f.adoptable()) {
             yaml = apply_edit(&yaml, &finding.edit)
-                .with_context(|| format!("adopting `{}`", finding.message))?;
+                .with_context(|| format!("cannot adopt `{}`", finding.message))?;
         }
-        ensure!(
-            yaml != before,
-            "the spec already holds every edit, yet spec-check still finds the drift: a human should look"
-        );
-        Ok(std::fs::write(&path, yaml)?)
+        Ok((yaml != before).then_some(yaml))
     }
 
     fn bump(&self, old: &str, new: &str) -> anyhow::Result<()> {

@@ -6,12 +6,16 @@
 //! dir (so the third-party crates are compiled once for both; drill 3 below
 //! is the proof that sharing it is safe for the path crates too):
 //!
-//! 1. **Spec drift, the maintainer's loop**: `pinelabs spec-check` against
-//!    the scratch copy's embedded sandbox drifting with an extra field must
-//!    find it and print a YAML fragment; the fragment, pasted as printed
-//!    under the location it names in the scratch spec ([`paste_under`]),
-//!    must regenerate with `cargo xtask codegen`, and the same check must
-//!    then find nothing.
+//! 1. **Spec drift, adopted** (`cargo xtask adopt` against the scratch
+//!    copy's embedded sandbox drifting on purpose), once per case of
+//!    [`ADOPTIONS`]: an extra field with an unknown enum value, an
+//!    undocumented status (both additive), and a missing required field
+//!    (breaking). Each must exit 4 and leave a spec changed in those lines
+//!    only, a fresh snapshot (`cargo xtask codegen --check`), a workspace
+//!    that builds, a spec-check that now finds nothing, the version bumped
+//!    by the verdict (minor: z; major: y) and a CHANGELOG entry naming the
+//!    findings. A second run of the first case changes nothing, and a
+//!    failure injected after the codegen step leaves the tree as it was.
 //! 2. **Additive edit** of the scratch spec: a new value of an existing enum
 //!    (`TokenStatus: PROVISIONING`), a new optional response field with an
 //!    inline enum (`CustomerToken.card_brand: [A, B]`), and a new operation
@@ -45,9 +49,52 @@ use anyhow::{Context, ensure};
 use serde_json::{Value, json};
 
 use crate::{
+    adopt::{self, Adopt, Source, Step},
     cargo_bin, cargo_in, root,
     semver::{self, Level},
+    yaml_edit::changed_lines,
 };
+
+/// A drill 1 case: the sandbox's drift kinds, the verdict, and how many
+/// spec lines the adoption removes and adds (every other line stays
+/// byte-identical), with text the added lines must hold.
+#[derive(Debug)]
+pub struct Adoption {
+    /// `--drift` kinds of the sandbox.
+    pub drifts: &'static [&'static str],
+    /// The verdict `cargo xtask adopt` must reach.
+    pub level: Level,
+    /// Spec lines removed and added.
+    pub lines: (usize, usize),
+    /// Text the added lines hold.
+    pub marks: &'static [&'static str],
+}
+
+/// Drill 1's cases, one per finding kind adopt edits (the extra field and
+/// the enum value come together: both are in the same answer).
+pub const ADOPTIONS: &[Adoption] = &[
+    Adoption {
+        drifts: &["extra-field", "unknown-enum-value"],
+        level: Level::Minor,
+        lines: (1, 6),
+        marks: &["tokenised_by:", "PAUSED"],
+    },
+    Adoption {
+        drifts: &["undocumented-status"],
+        level: Level::Minor,
+        lines: (0, 6),
+        marks: &["'409':", "ErrorResponse"],
+    },
+    Adoption {
+        drifts: &["missing-field"],
+        level: Level::Major,
+        lines: (2, 1),
+        marks: &["Missing from live answers"],
+    },
+];
+
+/// The customer the drill's spec-check lists (the sandbox's seed).
+const CUSTOMER: &str = "cust-v1-0811030624-aa-RBDgpR";
 
 /// The probe test copied into the scratch copy after the additive edit.
 pub const PROBE: &str = include_str!("../drill/probe.rs");
@@ -132,40 +179,6 @@ pub fn copy_checkout(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `yaml` with `fragment` pasted under the mapping at `location`
-/// (`components/schemas/CardData/properties`): right after that key's line,
-/// indented as its first child. What a maintainer does with the fragment
-/// `pinelabs spec-check` prints.
-pub fn paste_under(yaml: &str, location: &str, fragment: &str) -> anyhow::Result<String> {
-    let lines: Vec<&str> = yaml.lines().collect();
-    let (mut at, mut indent) = (0, None::<usize>);
-    for key in location.split('/') {
-        let wanted = format!("{key}:");
-        let found = lines.iter().enumerate().skip(at).find(|(_, line)| {
-            let depth = line.len() - line.trim_start().len();
-            line.trim_start() == wanted && indent.is_none_or(|parent| depth > parent)
-        });
-        let (i, line) = found.with_context(|| format!("no `{key}:` under {location}"))?;
-        (at, indent) = (i + 1, Some(line.len() - line.trim_start().len()));
-    }
-    let parent = indent.context("empty location")?;
-    let child = lines
-        .get(at)
-        .map(|l| l.len() - l.trim_start().len())
-        .filter(|&d| d > parent)
-        .unwrap_or(parent + 2);
-    let pasted = fragment
-        .lines()
-        .map(|l| format!("{}{l}", " ".repeat(child)));
-    let out: Vec<String> = lines[..at]
-        .iter()
-        .map(|l| (*l).to_owned())
-        .chain(pasted)
-        .chain(lines[at..].iter().map(|l| (*l).to_owned()))
-        .collect();
-    Ok(out.join("\n") + "\n")
-}
-
 /// Rewrites the spec of the checkout at `dir` with `edit` (as JSON, which
 /// is YAML).
 fn edit_spec(dir: &Path, edit: fn(&mut Value) -> anyhow::Result<()>) -> anyhow::Result<()> {
@@ -221,8 +234,8 @@ pub fn built_client_source(dir: &Path, target: &Path) -> anyhow::Result<String> 
     Ok(std::fs::read_to_string(out_dir.join("client.rs"))?)
 }
 
-/// A scratch copy of the checkout, its target dir, and the unedited copy
-/// (and its version) the edits are judged against.
+/// A scratch git checkout of this one, its target dir, and the commit
+/// (and version) its edits are judged against.
 struct Drill {
     repo: PathBuf,
     scratch: PathBuf,
@@ -230,6 +243,23 @@ struct Drill {
     target: PathBuf,
     release: semver::Release,
     baseline: PathBuf,
+}
+
+/// `git args` in `dir` (commits by "drill").
+fn git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let out = Command::new("git")
+        .args(["-c", "user.name=drill", "-c", "user.email=drill@invalid"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .context("cannot run git")?;
+    ensure!(
+        out.status.success(),
+        "git {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 impl Drill {
@@ -240,19 +270,45 @@ impl Drill {
         // artifact names, and cargo rebuilds each checkout's own when it
         // switches (drill 3 proves it on the generated code).
         let target = std::path::absolute(semver::target_dir(&repo))?;
+        let scratch = tempdir()?;
+        let dir = scratch.join("checkout");
+        // A git checkout (adopt refuses uncommitted spec changes) sharing
+        // this one's objects, holding this work tree as its first commit.
+        let from = repo.to_str().context("checkout path is not UTF-8")?;
+        let to = dir.to_str().context("scratch path is not UTF-8")?;
+        git(
+            &repo,
+            &["clone", "-q", "--shared", "--no-checkout", from, to],
+        )?;
+        copy_checkout(&repo, &dir)?;
+        git(&dir, &["add", "-A"])?;
+        git(
+            &dir,
+            &["commit", "-q", "--no-verify", "-m", "drill: this checkout"],
+        )?;
         // The edits are judged against this checkout as it is, not the last
         // release: unreleased work (a breaking change already bumped in
         // Cargo.toml) must not colour the verdict of the drill's own edit.
-        // Same version, so an additive edit is allowed and a major one not.
+        // So the scratch CHANGELOG records it as the release, at the same
+        // version: an additive edit is allowed and a major one not.
         let release = semver::Release {
             version: semver::workspace_version(&repo)?,
-            commit: "this checkout (uncommitted work included)".into(),
+            commit: git(&dir, &["rev-parse", "HEAD"])?,
         };
-        let scratch = tempdir()?;
-        let baseline = scratch.join("baseline");
-        copy_checkout(&repo, &baseline)?;
-        let dir = scratch.join("checkout");
-        copy_checkout(&repo, &dir)?;
+        let changelog = dir.join("CHANGELOG.md");
+        let record = format!(
+            "## [{}] - drill\n\nBaseline commit: `{}`\n",
+            release.version, release.commit
+        );
+        std::fs::write(
+            &changelog,
+            adopt::add_entry(&std::fs::read_to_string(&changelog)?, &record),
+        )?;
+        git(
+            &dir,
+            &["commit", "-q", "--no-verify", "-am", "drill: the release"],
+        )?;
+        let baseline = semver::baseline_tree(&dir, &release.commit)?;
         Ok(Self {
             repo,
             scratch,
@@ -261,6 +317,14 @@ impl Drill {
             release,
             baseline,
         })
+    }
+
+    /// The scratch checkout back at its release commit (and the CHANGELOG
+    /// record).
+    fn reset(&self) -> anyhow::Result<()> {
+        git(&self.dir, &["reset", "-q", "--hard", "HEAD"])?;
+        git(&self.dir, &["clean", "-q", "-fd"])?;
+        Ok(())
     }
 
     fn cargo(&self, args: &[&str]) -> anyhow::Result<()> {
@@ -311,8 +375,8 @@ impl Drill {
     }
 
     /// `pinelabs spec-check --json` against the scratch copy's embedded
-    /// sandbox drifting with an extra field: its exit code and report.
-    fn spec_check(&self) -> anyhow::Result<(i32, Value)> {
+    /// sandbox drifting in these ways: its exit code and report.
+    fn spec_check(&self, drifts: &[&str]) -> anyhow::Result<(i32, Value)> {
         let out = Command::new(cargo_bin())
             .args([
                 "run",
@@ -323,12 +387,7 @@ impl Drill {
                 "spec-check",
                 "--json",
             ])
-            .args([
-                "--sandbox",
-                "--drift",
-                "extra-field",
-                "cust-v1-0811030624-aa-RBDgpR",
-            ])
+            .args(sandbox_args(drifts))
             .current_dir(&self.dir)
             .env("CARGO_TARGET_DIR", &self.target)
             .output()
@@ -342,29 +401,120 @@ impl Drill {
         Ok((out.status.code().unwrap_or(-1), report))
     }
 
-    /// Drill 1: a drift finding's fragment, pasted into the YAML as printed,
-    /// regenerates and ends the finding (first: the other drills rewrite
-    /// the scratch spec as JSON).
-    fn drift(&self) -> anyhow::Result<()> {
-        println!("==> drill 1: spec-check finds drift; its fragment, pasted, regenerates");
-        let (code, report) = self.spec_check()?;
-        let finding = &report["findings"][0];
-        ensure!(
-            code == 4 && finding["path"] == "tokens[].card_data.tokenised_by",
-            "spec-check should report the extra field (exit 4), got {code}: {report}"
+    /// `cargo xtask adopt` against the scratch copy's sandbox drifting
+    /// in these ways: its exit code and stdout.
+    fn adopt(&self, drifts: &[&str]) -> anyhow::Result<(i32, String)> {
+        println!(
+            "==> (scratch) cargo xtask adopt {}",
+            sandbox_args(drifts).join(" ")
         );
-        let location = finding["spec_location"]
-            .as_str()
-            .context("no spec_location")?;
-        let fragment = finding["spec_edit"].as_str().context("no spec_edit")?;
-        let path = self.dir.join("openapi/pinelabs-online.yaml");
-        let yaml = paste_under(&std::fs::read_to_string(&path)?, location, fragment)?;
-        std::fs::write(&path, yaml)?;
-        regenerate(&self.dir, &self.target)?;
-        let (code, report) = self.spec_check()?;
+        let out = Command::new(cargo_bin())
+            .args(["xtask", "adopt"])
+            .args(sandbox_args(drifts))
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", &self.target)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .context("cannot run cargo xtask adopt")?;
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        print!("{stdout}");
+        Ok((out.status.code().unwrap_or(-1), stdout))
+    }
+
+    /// Drill 1: each case of [`ADOPTIONS`] adopted from a clean checkout.
+    fn drift(&self) -> anyhow::Result<()> {
+        for (i, case) in ADOPTIONS.iter().enumerate() {
+            println!(
+                "==> drill 1.{}: cargo xtask adopt, drift {}",
+                i + 1,
+                case.drifts.join(" + ")
+            );
+            self.reset()?;
+            self.adoption(case)?;
+            if i == 0 {
+                self.adopt_again(case)?;
+            }
+        }
+        self.reset()?;
+        self.injected_failure()
+    }
+
+    /// One adoption and everything it must leave behind.
+    fn adoption(&self, case: &Adoption) -> anyhow::Result<()> {
+        let spec = self.dir.join(adopt::SPEC);
+        let before = std::fs::read_to_string(&spec)?;
+        let (code, summary) = self.adopt(case.drifts)?;
+        ensure!(code == 4, "adopt should exit 4 (drift adopted), got {code}");
+        let (removed, added) = changed_lines(&before, &std::fs::read_to_string(&spec)?);
+        let added_text = added.join("\n");
+        ensure!(
+            (removed.len(), added.len()) == case.lines
+                && case.marks.iter().all(|m| added_text.contains(m)),
+            "the spec should change in {:?} lines holding {:?}; removed {removed:#?}, added {added:#?}",
+            case.lines,
+            case.marks
+        );
+        self.cargo(&["xtask", "codegen", "--check"])?;
+        self.cargo(&["build", "--workspace"])?;
+        let (code, report) = self.spec_check(case.drifts)?;
         ensure!(
             code == 0 && report["findings"] == json!([]),
-            "after the pasted edit spec-check should find nothing, got {code}: {report}"
+            "after adopt, spec-check should find nothing, got {code}: {report}"
+        );
+        let version = semver::workspace_version(&self.dir)?;
+        let expected =
+            adopt::next_version(&self.release.version, &self.release.version, case.level)?;
+        let changelog = std::fs::read_to_string(self.dir.join("CHANGELOG.md"))?;
+        let verdict = format!("Semver verdict **{}**", case.level);
+        ensure!(
+            version == expected && summary.contains(&verdict) && changelog.contains(&verdict),
+            "expected {verdict} and version {expected}; Cargo.toml says {version}"
+        );
+        Ok(())
+    }
+
+    /// A second run against the same drift changes nothing and says so.
+    fn adopt_again(&self, case: &Adoption) -> anyhow::Result<()> {
+        let diff = git(&self.dir, &["diff"])?;
+        let (code, stdout) = self.adopt(case.drifts)?;
+        ensure!(
+            code == 0 && stdout.contains("nothing changed"),
+            "a second adopt should be a no-op (exit 0), got {code}"
+        );
+        ensure!(
+            git(&self.dir, &["diff"])? == diff,
+            "the second adopt changed the tree"
+        );
+        Ok(())
+    }
+
+    /// A failure injected after the codegen step leaves every file as it was.
+    fn injected_failure(&self) -> anyhow::Result<()> {
+        println!(
+            "==> drill 1.{}: a failure after codegen restores the tree",
+            ADOPTIONS.len() + 1
+        );
+        let findings = self.scratch.join("findings.json");
+        let fragment = "drill_injected:\n  type: string\n  nullable: true\n";
+        let report = json!({"findings": [{"message": "drill: an injected finding", "count": 1,
+            "adopt": {"edit": "add_property", "schema": "CardData", "name": "drill_injected", "fragment": fragment}}]});
+        std::fs::write(&findings, report.to_string())?;
+        let mut run = Adopt::new(&self.dir);
+        run.target = self.target.clone();
+        run.after = Box::new(|step| match step {
+            Step::Codegen => anyhow::bail!("injected after codegen"),
+            _ => Ok(()),
+        });
+        let failed = run.run(&Source::File(findings));
+        let message = failed.err().map(|f| f.message).unwrap_or_default();
+        ensure!(
+            message.contains("step `codegen` failed: injected after codegen"),
+            "adopt should fail at the injected step, said {message:?}"
+        );
+        let status = git(&self.dir, &["status", "--porcelain"])?;
+        ensure!(
+            status.is_empty(),
+            "the failed adopt left changes:\n{status}"
         );
         Ok(())
     }
@@ -404,14 +554,25 @@ impl Drill {
 pub fn run() -> anyhow::Result<()> {
     let drill = Drill::set_up()?;
     drill.drift()?;
+    drill.reset()?;
     drill.additive()?;
     drill.shared_target()?;
     drill.breaking()?;
     let _ = std::fs::remove_dir_all(&drill.scratch);
     println!(
-        "drill: additive = minor with zero hand edits, a drift finding's fragment regenerates and ends the finding, breaking = major, shared target dir ok"
+        "drill: drift adopted by `cargo xtask adopt` (additive = minor, missing field = major, idempotent, restores on failure), additive = minor with zero hand edits, breaking = major, shared target dir ok"
     );
     Ok(())
+}
+
+/// `--sandbox --drift KIND… CUSTOMER`.
+fn sandbox_args(drifts: &[&str]) -> Vec<String> {
+    let mut args = vec!["--sandbox".to_owned()];
+    for drift in drifts {
+        args.extend(["--drift".to_owned(), (*drift).to_owned()]);
+    }
+    args.push(CUSTOMER.to_owned());
+    args
 }
 
 fn tempdir() -> anyhow::Result<PathBuf> {

@@ -67,6 +67,10 @@ fn adopt(args: &[String]) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Ok(Outcome::AlreadyAdopted) => {
+            println!("adopt: the spec already holds every finding's edit; nothing changed");
+            ExitCode::SUCCESS
+        }
         Ok(Outcome::Adopted(summary)) => {
             print!("{}", summary.text());
             ExitCode::from(EXIT_ADOPTED)

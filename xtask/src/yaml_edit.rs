@@ -129,22 +129,48 @@ impl Lines {
             let depth = self
                 .child_indent(Some(at))
                 .unwrap_or(indent(&self.0[at]) + 2);
-            self.insert(at + 1, depth, &format!("description: {sentence}\n"));
+            self.insert(
+                at + 1,
+                depth,
+                &format!("description: {}\n", scalar(sentence)),
+            );
             return Ok(());
         };
         let (_, rest) = key_of(&self.0[d]).context("description line")?;
         let value = rest.trim();
         if value.starts_with('|') || value.starts_with('>') {
             let end = self.block_end(d);
-            let depth = indent(&self.0[d + 1]);
-            self.insert(end, depth, &format!("{sentence}\n"));
+            let last = self.0[end - 1].trim_start();
+            // A block that ends in a Markdown list (the values of an enum)
+            // gets one more item.
+            let bullet = ["* ", "- "].into_iter().find(|b| last.starts_with(b));
+            let depth = indent(&self.0[end - 1]);
+            self.insert(end, depth, &format!("{}{sentence}\n", bullet.unwrap_or("")));
         } else if value.is_empty() || value.starts_with(['\'', '"', '[', '{', '&', '*']) {
             bail!("the description at line {} is not a plain scalar", d + 1);
         } else {
-            self.0[d].push(' ');
-            self.0[d].push_str(sentence);
+            let (text, comment) = match value.split_once(" #") {
+                Some((text, comment)) => (text.trim_end(), format!("  #{comment}")),
+                None => (value, String::new()),
+            };
+            let key = format!("{}description: ", " ".repeat(indent(&self.0[d])));
+            self.0[d] = format!("{key}{}{comment}", scalar(&format!("{text} {sentence}")));
         }
         Ok(())
+    }
+}
+
+/// `text` as a one-line YAML scalar: plain when YAML reads it back as the
+/// same string, else single-quoted.
+fn scalar(text: &str) -> String {
+    let plain = !text.contains(": ")
+        && !text.contains(" #")
+        && !text.ends_with(':')
+        && !text.starts_with(|c: char| "!&*{}[],#|>@`'\"%?-:".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "''"))
     }
 }
 
@@ -307,6 +333,21 @@ pub fn add_response(
     Ok(doc.text())
 }
 
+/// The lines removed from and added to `before`, as a line diff sees them
+/// (so every other line is byte-identical).
+pub fn changed_lines(before: &str, after: &str) -> (Vec<String>, Vec<String>) {
+    let (mut removed, mut added) = (vec![], vec![]);
+    for change in similar::TextDiff::from_lines(before, after).iter_all_changes() {
+        let line = change.value().trim_end_matches('\n').to_owned();
+        match change.tag() {
+            similar::ChangeTag::Delete => removed.push(line),
+            similar::ChangeTag::Insert => added.push(line),
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    (removed, added)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,20 +389,7 @@ components:
       type: object
 ";
 
-    /// The lines `after` has that `before` lacks and the reverse, as long as
-    /// the rest is identical.
-    fn changed(before: &str, after: &str) -> (Vec<String>, Vec<String>) {
-        let diff = similar::TextDiff::from_lines(before, after);
-        let (mut removed, mut added) = (vec![], vec![]);
-        for change in diff.iter_all_changes() {
-            match change.tag() {
-                similar::ChangeTag::Delete => removed.push(change.value().trim_end().to_owned()),
-                similar::ChangeTag::Insert => added.push(change.value().trim_end().to_owned()),
-                similar::ChangeTag::Equal => {}
-            }
-        }
-        (removed, added)
-    }
+    use super::changed_lines as changed;
 
     #[test]
     fn a_property_is_appended_to_its_schemas_properties() {
@@ -395,7 +423,7 @@ components:
 
     #[test]
     fn an_enum_value_joins_a_flow_or_block_list_and_the_description() {
-        let out = append_enum_value(SPEC, "Status", "C", "* `C`: seen live.").expect("edit");
+        let out = append_enum_value(SPEC, "Status", "C", "`C`: seen live.").expect("edit");
         assert_eq!(
             changed(SPEC, &out),
             (
@@ -420,6 +448,11 @@ components:
                     "        - Z".to_owned()
                 ],
             )
+        );
+        let out = append_enum_value(SPEC, "Block", "Z", "`Z`: seen, it's new.").expect("edit");
+        assert!(
+            out.contains("      description: 'Block list. `Z`: seen, it''s new.'\n"),
+            "quoted: {out}"
         );
     }
 

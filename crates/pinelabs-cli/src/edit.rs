@@ -74,7 +74,7 @@ impl SpecEdit<'_> {
             }
             (DriftKind::MissingField, Some(schema)) => json!({
                 "edit": "drop_required", "schema": schema, "property": self.property,
-                "note": format!("Missing from live answers seen on {}: not always sent.", self.seen),
+                "note": format!("Missing from live answers seen on {}, so not always sent.", self.seen),
             }),
             (DriftKind::UndocumentedStatus, _) => match spec::operation(self.operation_id) {
                 Some(op) => json!({
