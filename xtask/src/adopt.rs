@@ -453,51 +453,33 @@ impl Adopt {
         yaml: String,
         found: (Step, Duration),
     ) -> Result<Summary, (Step, anyhow::Error)> {
-        let mut times = vec![found];
-        let mut step = |step: Step, run: &mut dyn FnMut() -> anyhow::Result<()>| {
-            println!("==> adopt: {step}");
-            let started = Instant::now();
-            run()
-                .and_then(|()| (self.after)(step))
-                .map_err(|e| (step, e))?;
-            times.push((step, started.elapsed()));
-            Ok::<_, (Step, anyhow::Error)>(())
+        let mut steps = Timed {
+            times: vec![found],
+            after: &*self.after,
         };
         let root = &self.root;
-        step(Step::Spec, &mut || {
-            Ok(std::fs::write(root.join(SPEC), &yaml)?)
-        })?;
-        step(Step::Lint, &mut || lint_clean(&root.join(SPEC)))?;
-        step(Step::Codegen, &mut || {
-            codegen::write(root, Some(&self.target))
-        })?;
-        let mut verdict = None;
-        step(Step::Semver, &mut || {
-            verdict = Some(semver::run(root, None)?);
-            Ok(())
-        })?;
-        let verdict = verdict.ok_or_else(|| (Step::Semver, anyhow::anyhow!("no verdict")))?;
+        steps.run(Step::Spec, || Ok(std::fs::write(root.join(SPEC), &yaml)?))?;
+        steps.run(Step::Lint, || lint_clean(&root.join(SPEC)))?;
+        steps.run(Step::Codegen, || codegen::write(root, Some(&self.target)))?;
+        let verdict = steps.run(Step::Semver, || semver::run(root, None, &self.target))?;
         let old = verdict.version.clone();
-        let mut new = old.clone();
-        step(Step::Version, &mut || {
-            new = next_version(&verdict.baseline.version, &old, verdict.required)?;
-            self.bump(&old, &new)
+        let new = steps.run(Step::Version, || {
+            let new = next_version(&verdict.baseline.version, &old, verdict.required)?;
+            self.bump(&old, &new)?;
+            Ok(new)
         })?;
-        let baseline = format!(
-            "{} at {}",
-            verdict.baseline.version, verdict.baseline.commit
-        );
+        let baseline = &verdict.baseline;
         let mut summary = Summary {
             findings,
             verdict: verdict.required,
-            baseline,
+            baseline: format!("{} at {}", baseline.version, baseline.commit),
             versions: (old, new),
             diff_stat: String::new(),
             times: Vec::new(),
         };
-        step(Step::Changelog, &mut || self.write_changelog(&summary))?;
+        steps.run(Step::Changelog, || self.write_changelog(&summary))?;
         summary.diff_stat = self.diff_stat();
-        summary.times = times;
+        summary.times = steps.times;
         Ok(summary)
     }
 
@@ -548,6 +530,28 @@ impl Adopt {
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default()
+    }
+}
+
+/// Steps run in order, each timed, then passed to the `after` hook.
+struct Timed<'a> {
+    times: Vec<(Step, Duration)>,
+    after: &'a dyn Fn(Step) -> anyhow::Result<()>,
+}
+
+impl Timed<'_> {
+    fn run<T>(
+        &mut self,
+        step: Step,
+        run: impl FnOnce() -> anyhow::Result<T>,
+    ) -> Result<T, (Step, anyhow::Error)> {
+        println!("==> adopt: {step}");
+        let started = Instant::now();
+        let out = run()
+            .and_then(|out| (self.after)(step).map(|()| out))
+            .map_err(|e| (step, e))?;
+        self.times.push((step, started.elapsed()));
+        Ok(out)
     }
 }
 

@@ -60,7 +60,10 @@ fn all_steps() -> anyhow::Result<()> {
         )
     })?;
     step("fuzz target (stable check)", fuzz_check)?;
-    step("xtask semver", || semver::run(&root(), None)?.into_result())?;
+    let target = semver::target_dir(&root());
+    step("xtask semver", || {
+        semver::run(&root(), None, &target)?.into_result()
+    })?;
     step("xtask package", package::run)?;
     step("xtask drill", drill::run)?;
     println!(

@@ -272,43 +272,8 @@ impl Drill {
         let target = std::path::absolute(semver::target_dir(&repo))?;
         let scratch = tempdir()?;
         let dir = scratch.join("checkout");
-        // A git checkout (adopt refuses uncommitted spec changes) sharing
-        // this one's objects, holding this work tree as its first commit.
-        let from = repo.to_str().context("checkout path is not UTF-8")?;
-        let to = dir.to_str().context("scratch path is not UTF-8")?;
-        git(
-            &repo,
-            &["clone", "-q", "--shared", "--no-checkout", from, to],
-        )?;
-        copy_checkout(&repo, &dir)?;
-        git(&dir, &["add", "-A"])?;
-        git(
-            &dir,
-            &["commit", "-q", "--no-verify", "-m", "drill: this checkout"],
-        )?;
-        // The edits are judged against this checkout as it is, not the last
-        // release: unreleased work (a breaking change already bumped in
-        // Cargo.toml) must not colour the verdict of the drill's own edit.
-        // So the scratch CHANGELOG records it as the release, at the same
-        // version: an additive edit is allowed and a major one not.
-        let release = semver::Release {
-            version: semver::workspace_version(&repo)?,
-            commit: git(&dir, &["rev-parse", "HEAD"])?,
-        };
-        let changelog = dir.join("CHANGELOG.md");
-        let record = format!(
-            "## [{}] - drill\n\nBaseline commit: `{}`\n",
-            release.version, release.commit
-        );
-        std::fs::write(
-            &changelog,
-            adopt::add_entry(&std::fs::read_to_string(&changelog)?, &record),
-        )?;
-        git(
-            &dir,
-            &["commit", "-q", "--no-verify", "-am", "drill: the release"],
-        )?;
-        let baseline = semver::baseline_tree(&dir, &release.commit)?;
+        let release = scratch_checkout(&repo, &dir)?;
+        let baseline = semver::baseline_tree(&dir, &release.commit, &target)?;
         Ok(Self {
             repo,
             scratch,
@@ -563,6 +528,45 @@ pub fn run() -> anyhow::Result<()> {
         "drill: drift adopted by `cargo xtask adopt` (additive = minor, missing field = major, idempotent, restores on failure), additive = minor with zero hand edits, breaking = major, shared target dir ok"
     );
     Ok(())
+}
+
+/// A git checkout of `repo` at `dir` (adopt refuses uncommitted spec
+/// changes) sharing its objects, holding its work tree as the first commit,
+/// and a second commit whose CHANGELOG records the first as the release.
+///
+/// The edits are judged against this checkout as it is, not the last
+/// release: unreleased work (a breaking change already bumped in Cargo.toml)
+/// must not colour the verdict of the drill's own edit. Same version, so an
+/// additive edit is allowed and a major one not.
+fn scratch_checkout(repo: &Path, dir: &Path) -> anyhow::Result<semver::Release> {
+    let from = repo.to_str().context("checkout path is not UTF-8")?;
+    let to = dir.to_str().context("scratch path is not UTF-8")?;
+    git(
+        repo,
+        &["clone", "-q", "--shared", "--no-checkout", from, to],
+    )?;
+    copy_checkout(repo, dir)?;
+    git(dir, &["add", "-A"])?;
+    git(
+        dir,
+        &["commit", "-q", "--no-verify", "-m", "drill: this checkout"],
+    )?;
+    let release = semver::Release {
+        version: semver::workspace_version(repo)?,
+        commit: git(dir, &["rev-parse", "HEAD"])?,
+    };
+    let changelog = dir.join("CHANGELOG.md");
+    let record = format!(
+        "## [{}] - drill\n\nBaseline commit: `{}`\n",
+        release.version, release.commit
+    );
+    let text = std::fs::read_to_string(&changelog)?;
+    std::fs::write(&changelog, adopt::add_entry(&text, &record))?;
+    git(
+        dir,
+        &["commit", "-q", "--no-verify", "-am", "drill: the release"],
+    )?;
+    Ok(release)
 }
 
 /// `--sandbox --drift KIND… CUSTOMER`.

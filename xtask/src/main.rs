@@ -108,7 +108,9 @@ fn run(args: &[String]) -> anyhow::Result<()> {
         }
         Some("loc") => xtask::source::loc(&xtask::root(), args.iter().any(|a| a == "--files")),
         Some("semver") => {
-            let verdict = xtask::semver::run(&xtask::root(), flag_value(args, "--baseline-rev"))?;
+            let root = xtask::root();
+            let target = xtask::semver::target_dir(&root);
+            let verdict = xtask::semver::run(&root, flag_value(args, "--baseline-rev"), &target)?;
             verdict.into_result()
         }
         Some("drill") => xtask::drill::run(),

@@ -198,16 +198,14 @@ pub fn ensure_installed() -> anyhow::Result<()> {
 }
 
 /// The source tree of `commit` of the repository at `repo`, extracted (once)
-/// under its target dir.
-pub fn baseline_tree(repo: &Path, commit: &str) -> anyhow::Result<PathBuf> {
+/// under the target dir `target`.
+pub fn baseline_tree(repo: &Path, commit: &str, target: &Path) -> anyhow::Result<PathBuf> {
     let resolved = git(
         repo,
         &["rev-parse", "--verify", &format!("{commit}^{{commit}}")],
     )
     .with_context(|| format!("the baseline commit {commit} is not in this clone"))?;
-    let dir = target_dir(repo)
-        .join("semver-baseline")
-        .join(resolved.trim());
+    let dir = target.join("semver-baseline").join(resolved.trim());
     if dir.join("Cargo.toml").is_file() {
         return Ok(dir);
     }
@@ -410,16 +408,16 @@ fn semver_checks(
 }
 
 /// The verdict of the checkout at `root` against the last release (or
-/// `baseline_rev`).
-pub fn run(root: &Path, baseline_rev: Option<String>) -> anyhow::Result<Verdict> {
+/// `baseline_rev`), building into `target`.
+pub fn run(root: &Path, baseline_rev: Option<String>, target: &Path) -> anyhow::Result<Verdict> {
     let changelog =
         std::fs::read_to_string(root.join("CHANGELOG.md")).context("cannot read CHANGELOG.md")?;
     let mut release = last_release(&changelog)?;
     if let Some(rev) = baseline_rev {
         release.commit = rev;
     }
-    let tree = baseline_tree(root, &release.commit)?;
-    judge(root, &tree, release, &target_dir(root))
+    let tree = baseline_tree(root, &release.commit, target)?;
+    judge(root, &tree, release, target)
 }
 
 #[cfg(test)]
