@@ -549,7 +549,14 @@ fn scratch_checkout(repo: &Path, dir: &Path) -> anyhow::Result<semver::Release> 
     git(dir, &["add", "-A"])?;
     git(
         dir,
-        &["commit", "-q", "--no-verify", "-m", "drill: this checkout"],
+        &[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            "drill: this checkout",
+        ],
     )?;
     let release = semver::Release {
         version: semver::workspace_version(repo)?,
