@@ -619,7 +619,7 @@ impl Summary {
             .collect();
         format!(
             "## Adopt spec drift: {}, {}\n\nFindings (`pinelabs spec-check`):\n{}{left}\n\
-             Diff:\n```text\n{}```\n\nSemver verdict: **{}** (`cargo xtask semver` against {}).\n\
+             Diff:\n```text\n{}```\n\nSemver verdict **{}** (`cargo xtask semver` against {}).\n\
              CHANGELOG.md: entry under `[Unreleased]`.\n\nStep times: {}.\n\n\
              Next: review `git diff`, commit, release.\n",
             self.verdict,
