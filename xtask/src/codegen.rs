@@ -53,7 +53,7 @@ pub fn check(spec: &Path, snapshot: &Path) -> anyhow::Result<()> {
     }
 }
 
-/// `codegen`: rewrites the snapshot when it is stale (see [`write`]).
+/// `codegen`: rewrites the snapshot when it is stale (see [`write()`]).
 /// Under CI nothing is written: it checks.
 pub fn update() -> anyhow::Result<()> {
     let spec = crate::spec_path();

@@ -435,6 +435,11 @@ impl Drill {
             version == expected && summary.contains(&verdict) && changelog.contains(&verdict),
             "expected {verdict} and version {expected}; Cargo.toml says {version}"
         );
+        let mut findings = summary.lines().filter(|l| l.starts_with("- ")).peekable();
+        ensure!(
+            findings.peek().is_some() && findings.all(|l| changelog.contains(l)),
+            "the CHANGELOG entry should name every finding of the summary:\n{summary}"
+        );
         Ok(())
     }
 
