@@ -13,8 +13,9 @@
 //! * `adopt`: the findings of `pinelabs spec-check` made into a spec edit,
 //!   a regenerated snapshot, a version bump by the semver verdict and a
 //!   CHANGELOG entry, as one uncommitted change (see [`adopt`]);
-//! * `drill`: additive and breaking spec edits on a scratch copy of the
-//!   repository, regenerated, built and judged by `semver`;
+//! * `drill`: drift adopted by `adopt` from the sandbox (three cases), then
+//!   additive and breaking spec edits, on a scratch git checkout of the
+//!   repository: regenerated, built and judged by `semver`;
 //! * `package`: `cargo package --workspace`, and an outside crate built and
 //!   tested against the `.crate` files alone;
 //! * `tls`: the non-default TLS features of `pinelabs` build, pass their

@@ -26,8 +26,10 @@ commands:
                 or read its JSON from FILE, and adopt the drift: spec edit,
                 snapshot, version bump by the semver verdict, CHANGELOG entry.
                 Exit 0 no drift, 4 adopted, 1-3 spec-check's, 5 refused/failed
-  drill         additive and breaking spec edits on a scratch copy:
-                regenerated, built, tested and judged by `semver`
+  drill         on a scratch git checkout: drift adopted from the sandbox
+                (three cases, a second run, an injected failure), then
+                additive and breaking spec edits: regenerated, built,
+                tested and judged by `semver`
   package       cargo package --workspace, then an outside crate built and
                 tested against the .crate files alone
   contract      the client and sandbox against Prism (mock and validating proxy)
