@@ -504,12 +504,22 @@ impl Adopt {
             &path,
             set_version(&std::fs::read_to_string(&path)?, old, new)?,
         )?;
-        let status = Command::new(cargo_bin())
-            .args(["update", "--workspace", "--offline"])
-            .current_dir(&self.root)
-            .status()
-            .context("cannot run cargo update")?;
-        ensure!(status.success(), "cargo update --workspace failed");
+        // Only the members' versions change in Cargo.lock: from the local
+        // index cache when it has what the lock needs, else from the registry.
+        let update = |offline: bool| {
+            let mut cargo = Command::new(cargo_bin());
+            cargo
+                .args(["update", "--workspace"])
+                .current_dir(&self.root);
+            if offline {
+                cargo.arg("--offline");
+            }
+            cargo.status().map(|s| s.success()).unwrap_or(false)
+        };
+        ensure!(
+            update(true) || update(false),
+            "cargo update --workspace failed"
+        );
         Ok(())
     }
 
