@@ -121,6 +121,13 @@ impl Lines {
         self.0.splice(at..at, lines);
     }
 
+    /// Rewrites the line `at` as the flow list `key: [items]`, at its
+    /// indent.
+    fn set_flow_list(&mut self, at: usize, key: &str, items: &[&str]) {
+        let pad = " ".repeat(indent(&self.0[at]));
+        self.0[at] = format!("{pad}{key}: [{}]", items.join(", "));
+    }
+
     /// Appends `sentence` to the `description` of the mapping at `at`: a
     /// new line of a block scalar, the end of a plain one-line scalar, or a
     /// new `description` key.
@@ -195,13 +202,19 @@ pub fn add_property(
     Ok(doc.text())
 }
 
-/// The items of a flow list `[a, b]`, if `value` is one.
-fn flow_items(value: &str) -> Option<Vec<String>> {
+/// A scalar as the YAML writes it, without its quotes.
+fn unquoted(scalar: &str) -> &str {
+    scalar.trim().trim_matches(['\'', '"'])
+}
+
+/// The items of a flow list `[a, b]` as written (quotes kept, so a rewrite
+/// keeps `'yes'` a string), if `value` is one.
+fn flow_items(value: &str) -> Option<Vec<&str>> {
     let inner = value.trim().strip_prefix('[')?.strip_suffix(']')?;
     Some(
         inner
             .split(',')
-            .map(|s| s.trim().trim_matches(['\'', '"']).to_owned())
+            .map(str::trim)
             .filter(|s| !s.is_empty())
             .collect(),
     )
@@ -223,21 +236,13 @@ pub fn append_enum_value(
     let (key, rest) = key_of(&doc.0[e])
         .map(|(k, r)| (k.to_owned(), r.to_owned()))
         .context("enum line")?;
-    let bare = value.trim_matches(['\'', '"']);
+    let bare = unquoted(value);
     if let Some(items) = flow_items(&rest) {
-        if items.iter().any(|i| i == bare) {
+        if items.iter().any(|i| unquoted(i) == bare) {
             return Ok(yaml.to_owned());
         }
-        let list = items
-            .iter()
-            .map(String::as_str)
-            .chain([value])
-            .collect::<Vec<_>>();
-        doc.0[e] = format!(
-            "{}{key}: [{}]",
-            " ".repeat(indent(&doc.0[e])),
-            list.join(", ")
-        );
+        let list: Vec<&str> = items.into_iter().chain([value]).collect();
+        doc.set_flow_list(e, &key, &list);
     } else {
         let items: Vec<usize> = (e + 1..doc.0.len())
             .take_while(|&i| !is_content(&doc.0[i]) || doc.0[i].trim_start().starts_with("- "))
@@ -248,7 +253,7 @@ pub fn append_enum_value(
             .with_context(|| format!("`{schema}`'s enum is not a list"))?;
         if items
             .iter()
-            .any(|&i| doc.0[i].trim_start()[2..].trim().trim_matches(['\'', '"']) == bare)
+            .any(|&i| unquoted(&doc.0[i].trim_start()[2..]) == bare)
         {
             return Ok(yaml.to_owned());
         }
@@ -279,22 +284,17 @@ pub fn drop_required(
         .context("required line")?;
     let items = flow_items(&rest)
         .with_context(|| format!("`{schema}`'s `required` is not a flow list `[a, b]`"))?;
-    if !items.iter().any(|i| i == property) {
+    if !items.iter().any(|i| unquoted(i) == property) {
         return Ok(yaml.to_owned());
     }
-    let left: Vec<_> = items
-        .iter()
-        .filter(|i| *i != property)
-        .map(String::as_str)
+    let left: Vec<&str> = items
+        .into_iter()
+        .filter(|i| unquoted(i) != property)
         .collect();
     if left.is_empty() {
         doc.0.remove(r);
     } else {
-        doc.0[r] = format!(
-            "{}required: [{}]",
-            " ".repeat(indent(&doc.0[r])),
-            left.join(", ")
-        );
+        doc.set_flow_list(r, "required", &left);
     }
     let prop = doc.locate(&["components", "schemas", schema, "properties", property])?;
     doc.describe(prop, note)?;
@@ -436,6 +436,16 @@ components:
         );
         assert_eq!(
             append_enum_value(&out, "Status", "C", "x").expect("again"),
+            out
+        );
+        let quoted = SPEC.replace("enum: [A, B]", "enum: ['yes', \"no\"]");
+        let out = append_enum_value(&quoted, "Status", "maybe", "seen.").expect("edit");
+        assert!(
+            out.contains("      enum: ['yes', \"no\", maybe]\n"),
+            "quotes kept: {out}"
+        );
+        assert_eq!(
+            append_enum_value(&out, "Status", "yes", "x").expect("again"),
             out
         );
         let out = append_enum_value(SPEC, "Block", "Z", "Z seen.").expect("edit");

@@ -93,7 +93,7 @@ pub fn json(base_url: &str, answers: usize, reports: &[DriftReport]) -> String {
     let findings: Vec<_> = reports
         .iter()
         .map(|r| {
-            let f = &r.finding;
+            let (f, edit) = (&r.finding, SpecEdit::of(r));
             json!({
                 "operation_id": f.operation_id,
                 "kind": f.kind.as_str(),
@@ -105,9 +105,9 @@ pub fn json(base_url: &str, answers: usize, reports: &[DriftReport]) -> String {
                 "value": f.value,
                 "count": r.count,
                 "message": f.to_string(),
-                "spec_location": SpecEdit::of(r).location(),
-                "spec_edit": SpecEdit::of(r).text(),
-                "adopt": SpecEdit::of(r).adoption(),
+                "spec_location": edit.location(),
+                "spec_edit": edit.text(),
+                "adopt": edit.adoption(),
             })
         })
         .collect();
