@@ -9,11 +9,18 @@ pub static REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 /// `Request-Timestamp`.
 pub static REQUEST_TIMESTAMP: HeaderName = HeaderName::from_static("request-timestamp");
 
+/// `api-version`, which progenitor's generated client sends on every
+/// request (the spec's `info.version`). Pine Labs documents no such
+/// header, so [`identify`] takes it off: a request carries only the
+/// headers Pine Labs documents.
+pub static API_VERSION: HeaderName = HeaderName::from_static("api-version");
+
 /// Fills in `Request-ID` (`request_id`, else the one already set, else a
 /// fresh UUID) and `Request-Timestamp` (unless already set); the
 /// `Request-ID` sent. Both are on shared bytes: the copy of a request each
 /// attempt sends shares them instead of copying them.
 pub fn identify(headers: &mut HeaderMap, request_id: Option<&HeaderValue>) -> HeaderValue {
+    headers.remove(&API_VERSION);
     let request_id = match (headers.entry(REQUEST_ID.clone()), request_id) {
         (Entry::Occupied(mut sent), Some(id)) => {
             sent.insert(id.clone());

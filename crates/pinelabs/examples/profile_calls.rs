@@ -6,7 +6,12 @@
 //! ```
 //!
 //! The difference between runs with N = 1200 and N = 200, divided by 1000,
-//! is the cost of one call (client and server). See BENCHMARKS.md.
+//! is the cost of one call (client and server). See BENCHMARKS.md. Besides
+//! `wrapper` (`list_tokens`) and `hand` (the hand-written client), `api`
+//! makes the call as a bare `client.api()...send()` (the pipeline without
+//! the call's scope) and `generated` with progenitor's client alone, no
+//! middleware (the floor of the design: what the pipeline adds is `api`
+//! minus `generated`).
 //!
 //! `profile_calls decode-<plain|generated|detect|full> N` decodes the
 //! 1,000-token body N times instead (see `decode`).
@@ -64,7 +69,14 @@ fn main() {
     if which == "interleaved64" {
         return interleaved(&rt, &cl, n, 64);
     }
+    let generated = generated(&cl);
     rt.block_on(async {
+        generated
+            .list_customer_tokens()
+            .customer_id(CUSTOMER)
+            .send()
+            .await
+            .expect("ok");
         // Warm up the pooled connections.
         cl.wrapper.list_tokens(CUSTOMER).await.expect("ok");
         cl.hand.list_tokens(CUSTOMER).await.expect("ok");
@@ -75,6 +87,23 @@ fn main() {
                     cl.wrapper.list_tokens(CUSTOMER).await.expect("ok"),
                 )),
                 "hand" => drop(black_box(cl.hand.list_tokens(CUSTOMER).await.expect("ok"))),
+                "generated" => drop(black_box(
+                    generated
+                        .list_customer_tokens()
+                        .customer_id(CUSTOMER)
+                        .send()
+                        .await
+                        .expect("ok"),
+                )),
+                "api" => drop(black_box(
+                    cl.wrapper
+                        .api()
+                        .list_customer_tokens()
+                        .customer_id(CUSTOMER)
+                        .send()
+                        .await
+                        .expect("ok"),
+                )),
                 "bare" => drop(black_box(
                     cl.hand.list_tokens_bare(CUSTOMER).await.expect("ok"),
                 )),
@@ -111,6 +140,19 @@ fn decode(decoder: &str, n: usize) {
             }
         }
     }
+}
+
+/// progenitor's client with no middleware, sending the same bearer.
+fn generated(cl: &support::Clients) -> pinelabs_api::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let bearer = format!("Bearer {}", support::TOKEN);
+    headers.insert("authorization", bearer.parse().unwrap());
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let hooks = pinelabs_api::hooks::Hooks::none();
+    pinelabs_api::Client::new_with_client(cl.wrapper.base_url(), http, hooks)
 }
 
 fn interleaved(

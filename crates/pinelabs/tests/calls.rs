@@ -51,6 +51,8 @@ async fn list_sends_the_documented_headers_and_returns_typed_tokens() {
     assert!(chrono::DateTime::parse_from_rfc3339(timestamp).is_ok());
     assert!(timestamp.ends_with('Z'));
     assert!(header(sent, "user-agent").starts_with("pinelabs-rust/"));
+    // progenitor's `api-version` is not a Pine Labs header: not sent.
+    assert!(!sent.headers.contains_key("api-version"));
 }
 
 #[tokio::test]
