@@ -21,7 +21,9 @@
 //! instead: each round runs 512 calls of each, in
 //! alternating order, and the wrapper/hand-written ratio of each round is
 //! collected; it prints the median ratio and its spread (10th to 90th
-//! percentile), which drift of a shared machine cannot bias.
+//! percentile), which drift of a shared machine cannot bias. A third
+//! argument, `api` or `generated`, measures that mode against the
+//! hand-written client instead of `list_tokens`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 #[path = "../benches/support/mod.rs"]
@@ -63,11 +65,14 @@ fn main() {
     if let Some(decoder) = which.strip_prefix("decode-") {
         return decode(decoder, n);
     }
+    // The side measured against the hand-written client: `list_tokens`,
+    // or (a third argument) `api` or `generated` as in the modes below.
+    let side = args.next().unwrap_or_else(|| "wrapper".into());
     if which == "interleaved" {
-        return interleaved(&rt, &cl, n, 1);
+        return interleaved(&rt, &cl, n, 1, &side);
     }
     if which == "interleaved64" {
-        return interleaved(&rt, &cl, n, 64);
+        return interleaved(&rt, &cl, n, 64, &side);
     }
     let generated = generated(&cl);
     rt.block_on(async {
@@ -160,8 +165,10 @@ fn interleaved(
     cl: &support::Clients,
     rounds: usize,
     concurrency: usize,
+    side: &str,
 ) {
     const CALLS: u32 = 512;
+    let generated = generated(cl);
     let mut ratios = Vec::with_capacity(rounds);
     let (mut wrapper_total, mut hand_total) = (0.0, 0.0);
     rt.block_on(async {
@@ -171,7 +178,18 @@ fn interleaved(
             for first_wrapper in [round % 2 == 0, round % 2 != 0] {
                 let started = std::time::Instant::now();
                 for _ in 0..CALLS as usize / concurrency {
-                    if first_wrapper {
+                    if first_wrapper && side != "wrapper" {
+                        let api = if side == "api" {
+                            cl.wrapper.api()
+                        } else {
+                            &generated
+                        };
+                        let calls = (0..concurrency)
+                            .map(|_| api.list_customer_tokens().customer_id(CUSTOMER).send());
+                        for r in futures::future::join_all(calls).await {
+                            drop(black_box(r.expect("ok")));
+                        }
+                    } else if first_wrapper {
                         let calls = (0..concurrency)
                             .map(|_| cl.wrapper.list_tokens(CUSTOMER).into_future());
                         for r in futures::future::join_all(calls).await {
