@@ -1,11 +1,18 @@
 //! The one reader of answer bodies: whole, capped, and seen by the caller
 //! before any of it is handed on.
 
+use std::{
+    pin::Pin,
+    task::{Context, Poll, ready},
+};
+
 use bytes::{Bytes, BytesMut};
+use http_body::{Body, Frame};
+use reqwest::{StatusCode, Url, header::HeaderMap};
 
-use crate::fail;
+use crate::cause::BoxError;
 
-/// The failure of an answer whose body is over the limit of [`read`]
+/// The failure of an answer whose body is over the limit of [`whole`]
 /// (carried: see [`carried`](crate::carried)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BodyTooLarge {
@@ -21,53 +28,88 @@ impl std::fmt::Display for BodyTooLarge {
 
 impl std::error::Error for BodyTooLarge {}
 
-/// `response` with its body read now, whole, and handed on in memory: at
-/// most `limit` bytes (a declared length over it fails before the body is
-/// read; an endless or longer body fails after at most `limit` bytes are
-/// held), both failures carrying [`BodyTooLarge`]. `finish` sees the whole
-/// body first and gives the bytes handed on (the same, or another view of
-/// them). The status, version, headers and URL are kept.
-pub async fn read(
-    mut response: reqwest::Response,
+/// `response`, whose body is read whole on its first read and handed on as
+/// one chunk: at most `limit` bytes (an endless or larger body fails
+/// carrying [`BodyTooLarge`] after at most `limit` bytes are held), and
+/// `finish` sees the whole body first and gives the bytes handed on (the
+/// same, or another view of them). Nothing is read until the body is.
+pub fn whole(
+    response: reqwest::Response,
     limit: usize,
-    finish: impl FnOnce(Bytes) -> Bytes,
-) -> reqwest::Result<reqwest::Response> {
-    if response.content_length().is_some_and(|n| n > limit as u64) {
-        return fail(BodyTooLarge { limit });
-    }
-    let mut body = Whole::default();
-    while let Some(chunk) = response.chunk().await? {
-        if !body.push(chunk, limit) {
-            return fail(BodyTooLarge { limit });
-        }
-    }
+    finish: impl FnOnce(Bytes) -> Bytes + Send + Sync + Unpin + 'static,
+) -> reqwest::Response {
+    let (status, url) = (response.status(), response.url().clone());
+    let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+    let head = Head {
+        status,
+        version: parts.version,
+        headers: parts.headers,
+        url,
+    };
+    let whole = Whole {
+        inner: body,
+        limit,
+        first: Bytes::new(),
+        rest: BytesMut::new(),
+        finish: Some(finish),
+    };
+    rebuild(head, reqwest::Body::wrap(whole))
+}
+
+/// `response`'s body read now (see [`whole`]): the response, its body in
+/// memory, and the body.
+pub async fn read(
+    response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<(reqwest::Response, Bytes)> {
+    let head = Head {
+        status: response.status(),
+        version: response.version(),
+        headers: response.headers().clone(),
+        url: response.url().clone(),
+    };
+    let body = whole(response, limit, |body| body).bytes().await?;
+    Ok((rebuild(head, body.clone().into()), body))
+}
+
+/// What a rebuilt response keeps of the one it replaces.
+struct Head {
+    status: StatusCode,
+    version: http::Version,
+    headers: HeaderMap,
+    url: Url,
+}
+
+/// A response with `head` and `body`.
+fn rebuild(head: Head, body: reqwest::Body) -> reqwest::Response {
     use reqwest::ResponseBuilderExt;
-    let mut builder = http::Response::builder()
-        .status(response.status())
-        .version(response.version())
-        .url(response.url().clone());
-    if let Some(headers) = builder.headers_mut() {
-        *headers = std::mem::take(response.headers_mut());
+    let builder = http::Response::builder().status(head.status);
+    let mut builder = builder.version(head.version).url(head.url);
+    if let Some(slot) = builder.headers_mut() {
+        *slot = head.headers;
     }
-    match builder.body(reqwest::Body::from(finish(body.bytes()))) {
-        Ok(read) => Ok(read.into()),
-        // The parts come from a response, so they are valid: not reached.
-        Err(e) => fail(e),
+    match builder.body(body) {
+        Ok(response) => response.into(),
+        // A status taken from a response is valid: not reached.
+        Err(_) => http::Response::new(reqwest::Body::from(Bytes::new())).into(),
     }
 }
 
-/// A body's chunks so far.
-#[derive(Default)]
-struct Whole {
+/// A body read whole before it is handed on (see [`whole`]).
+struct Whole<F> {
+    inner: reqwest::Body,
+    limit: usize,
     /// The first chunk, kept as it is: a body of one chunk is not copied.
     first: Bytes,
     rest: BytesMut,
+    /// `None` once the body was handed on.
+    finish: Option<F>,
 }
 
-impl Whole {
-    /// Adds a chunk; `false` past `limit`.
-    fn push(&mut self, chunk: Bytes, limit: usize) -> bool {
-        if self.first.len() + self.rest.len() + chunk.len() > limit {
+impl<F> Whole<F> {
+    /// Adds a chunk; `false` past the limit.
+    fn push(&mut self, chunk: Bytes) -> bool {
+        if self.first.len() + self.rest.len() + chunk.len() > self.limit {
             return false;
         }
         if self.first.is_empty() && self.rest.is_empty() {
@@ -81,12 +123,39 @@ impl Whole {
         }
         true
     }
+}
 
-    fn bytes(self) -> Bytes {
-        match self.rest.is_empty() {
-            true => self.first,
-            false => self.rest.freeze(),
+impl<F: FnOnce(Bytes) -> Bytes + Unpin> Body for Whole<F> {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = &mut *self;
+        while this.finish.is_some() {
+            match ready!(Pin::new(&mut this.inner).poll_frame(cx)) {
+                Some(Ok(frame)) => {
+                    let fits = frame.into_data().map_or(true, |chunk| this.push(chunk));
+                    if !fits {
+                        this.finish = None;
+                        let too_large = BodyTooLarge { limit: this.limit };
+                        return Poll::Ready(Some(Err(Box::new(too_large))));
+                    }
+                }
+                Some(Err(e)) => return Poll::Ready(Some(Err(e.into()))),
+                None => {
+                    let body = match this.rest.is_empty() {
+                        true => std::mem::take(&mut this.first),
+                        false => std::mem::take(&mut this.rest).freeze(),
+                    };
+                    let finish = this.finish.take().map(|finish| finish(body));
+                    return Poll::Ready(finish.map(|body| Ok(Frame::data(body))));
+                }
+            }
         }
+        Poll::Ready(None)
     }
 }
 
@@ -123,97 +192,60 @@ mod tests {
     use crate::carried;
 
     #[tokio::test]
-    async fn a_body_over_the_limit_fails_and_one_within_is_seen_once() {
-        let answer = |body: reqwest::Body| reqwest::Response::from(http::Response::new(body));
-        let error = read(answer("0123456789".into()), 4, |b| b).await;
-        assert_eq!(
-            carried(&error.expect_err("over")),
-            Some(&BodyTooLarge { limit: 4 })
-        );
+    async fn a_body_over_the_limit_fails_and_one_within_is_read_once() {
+        let answer = |body: &'static str| reqwest::Response::from(http::Response::new(body));
+        let error = whole(answer("0123456789"), 4, |b| b).bytes().await;
+        let error = error.expect_err("over the limit");
+        assert_eq!(carried(&error), Some(&BodyTooLarge { limit: 4 }));
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let keep = seen.clone();
-        let within = read(answer("0123".into()), 4, move |b| {
+        let within = whole(answer("0123"), 4, move |b| {
             keep.lock().expect("lock").push(b.clone());
             Bytes::from_static(b"view")
         });
-        let within = within.await.expect("within");
-        assert_eq!(&within.bytes().await.expect("body")[..], b"view");
+        assert_eq!(&within.bytes().await.expect("within")[..], b"view");
         assert_eq!(*seen.lock().expect("lock"), [Bytes::from_static(b"0123")]);
-        let endless = read(answer(reqwest::Body::wrap(Endless(None))), 4, |b| b).await;
-        assert_eq!(
-            carried(&endless.expect_err("endless")),
-            Some(&BodyTooLarge { limit: 4 })
-        );
-        // A declared length over the limit fails before the body is read:
-        // this body would fail otherwise, and with another error.
-        let declared = read(answer(reqwest::Body::wrap(Endless(Some(5)))), 4, |b| b).await;
-        assert_eq!(
-            carried(&declared.expect_err("declared")),
-            Some(&BodyTooLarge { limit: 4 })
-        );
+        let endless = reqwest::Body::wrap(Endless);
+        let response = reqwest::Response::from(http::Response::new(endless));
+        let error = whole(response, 4, |b| b)
+            .bytes()
+            .await
+            .expect_err("endless");
+        assert_eq!(carried(&error), Some(&BodyTooLarge { limit: 4 }));
     }
 
     #[tokio::test]
-    async fn read_keeps_the_status_version_headers_and_url() {
-        use reqwest::ResponseBuilderExt;
-        let url = reqwest::Url::parse("https://x.example/a").expect("url");
-        let answer = http::Response::builder()
-            .status(409)
-            .version(http::Version::HTTP_2)
-            .header("x-a", "1")
-            .url(url.clone())
-            .body(reqwest::Body::wrap(Chunks(vec!["dy", "bo"])))
-            .expect("answer");
-        let response = read(answer.into(), 64, |b| b).await.expect("read");
-        assert_eq!(response.status(), 409);
-        assert_eq!(response.version(), http::Version::HTTP_2);
+    async fn read_keeps_the_status_version_headers_and_body() {
+        let mut answer = http::Response::new("body");
+        *answer.status_mut() = StatusCode::CONFLICT;
+        *answer.version_mut() = http::Version::HTTP_2;
+        answer
+            .headers_mut()
+            .insert("x-a", "1".parse().expect("value"));
+        let (response, body) = read(answer.into(), 64).await.expect("read");
         assert_eq!(
-            (response.headers()["x-a"].as_bytes(), response.url()),
-            (&b"1"[..], &url)
+            (response.status(), &body[..]),
+            (StatusCode::CONFLICT, &b"body"[..])
         );
-        assert_eq!(&response.bytes().await.expect("body")[..], b"body");
+        assert_eq!(response.headers()["x-a"], "1");
+        assert_eq!(response.version(), http::Version::HTTP_2);
+        let lazy = whole(response, 64, |b| b);
+        assert_eq!(lazy.version(), http::Version::HTTP_2);
+        assert_eq!(&lazy.bytes().await.expect("again")[..], b"body");
     }
 
-    /// A body of these chunks, last first.
-    struct Chunks(Vec<&'static str>);
+    /// A body without a declared length that never ends.
+    struct Endless;
 
-    impl http_body::Body for Chunks {
+    impl Body for Endless {
         type Data = Bytes;
-        type Error = std::convert::Infallible;
+        type Error = BoxError;
 
         fn poll_frame(
-            mut self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-            let chunk = self
-                .0
-                .pop()
-                .map(|c| Ok(http_body::Frame::data(Bytes::from(c))));
-            std::task::Poll::Ready(chunk)
-        }
-    }
-
-    /// A body that never ends (declaring `Some` length: then its first read
-    /// fails).
-    struct Endless(Option<u64>);
-
-    impl http_body::Body for Endless {
-        type Data = Bytes;
-        type Error = crate::cause::BoxError;
-
-        fn poll_frame(
-            self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-            std::task::Poll::Ready(Some(match self.0 {
-                Some(_) => Err("read".into()),
-                None => Ok(http_body::Frame::data(Bytes::from_static(b"xx"))),
-            }))
-        }
-
-        fn size_hint(&self) -> http_body::SizeHint {
-            self.0
-                .map_or_else(Default::default, http_body::SizeHint::with_exact)
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+            Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"xx")))))
         }
     }
 

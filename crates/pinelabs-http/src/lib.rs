@@ -64,7 +64,7 @@ pub mod telemetry;
 mod token;
 
 pub use attempts::{Attempts, Outcome, Reauthorize, carried, fail};
-pub use body::{BodyTooLarge, excerpt, read, redact};
+pub use body::{BodyTooLarge, excerpt, read, redact, whole};
 pub use budget::{Bucket, RetryBudget};
 pub use cause::{BoxError, TransportCause, chain};
 pub use connect::{HAS_TLS, base_url, http_client};
