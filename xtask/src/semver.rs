@@ -364,129 +364,47 @@ pub fn judge(
     })
 }
 
-/// The rustdoc flags cargo-semver-checks 0.51 documents a crate with
-/// (`data_generation/generate.rs`): JSON, private and hidden items too.
-const RUSTDOC_JSON_FLAGS: &str = "-Z unstable-options --document-private-items --document-hidden-items --output-format=json --cap-lints=allow";
-
-/// Builds the rustdoc JSON of [`CHECKED`] in the workspace at `root` into
-/// `out` (`<crate>.json`), unless `out` already holds it.
-///
-/// cargo-semver-checks can build the JSON itself, but it does so through a
-/// placeholder crate of its own: a fresh lockfile, every feature and no
-/// profile settings, so on a clean machine it compiled the whole dependency
-/// tree once more (139 s of CI's 191 s semver step). Built here, in the
-/// workspace with its lockfile, default features and profile, `cargo doc`
-/// reuses the dependencies clippy already checked. Default features lose
-/// nothing: the TLS features only choose reqwest's backend inside
-/// `pinelabs-http`, no public item depends on them (the source lint checks
-/// that).
-fn rustdoc_json(root: &Path, target: &Path, out: &Path) -> anyhow::Result<()> {
-    let json = |dir: &Path, krate: &str| dir.join(format!("{}.json", krate.replace('-', "_")));
-    if CHECKED.iter().all(|k| json(out, k).is_file()) {
-        return Ok(());
-    }
-    // cargo writes the JSON to `<target>/doc`, shared by the current tree and
-    // every baseline, and does not rewrite it when it finds the doc unit
-    // fresh: an earlier baseline's file would pass for the current crate
-    // (found after the 0.2.0 release). Removing the files first makes cargo
-    // document the crates anew.
-    let doc = target.join("doc");
-    for krate in CHECKED {
-        let _ = std::fs::remove_file(json(&doc, krate));
-    }
-    let mut cmd = Command::new(cargo_bin());
-    cmd.args(["doc", "--lib", "--no-deps"]);
-    for krate in CHECKED {
-        cmd.args(["--package", krate]);
-    }
-    println!(
-        "==> rustdoc JSON of {} in {}",
-        CHECKED.join(", "),
-        root.display()
-    );
-    let status = cmd
-        .current_dir(root)
-        .env("CARGO_TARGET_DIR", target)
-        .env("RUSTC_BOOTSTRAP", "1")
-        .env("RUSTDOCFLAGS", RUSTDOC_JSON_FLAGS)
-        .status()
-        .context("cannot run cargo doc")?;
-    if !status.success() {
-        bail!("cargo doc (rustdoc JSON) failed in {}", root.display());
-    }
-    std::fs::create_dir_all(out)?;
-    for krate in CHECKED {
-        std::fs::rename(json(&doc, krate), json(out, krate))
-            .with_context(|| format!("cargo doc wrote no rustdoc JSON for {krate}"))?;
-    }
-    Ok(())
-}
-
-/// Where the rustdoc JSON of a baseline tree is kept: next to the tree, one
-/// directory per toolchain (the JSON format follows rustdoc's version).
-fn baseline_json_dir(baseline_dir: &Path) -> anyhow::Result<PathBuf> {
-    let out = Command::new("rustc")
-        .arg("--version")
-        .output()
-        .context("cannot run rustc --version")?;
-    let version: String = String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    Ok(baseline_dir.join(".rustdoc-json").join(version))
-}
-
 /// Runs cargo-semver-checks on [`CHECKED`]: whether it passed, and what it
-/// printed. The current tree is documented on every run; a baseline once
-/// per commit and toolchain, kept under its extracted tree.
+/// printed.
 fn semver_checks(
     current: &Path,
     baseline_dir: &Path,
     target: &Path,
 ) -> anyhow::Result<(bool, String)> {
     ensure_installed()?;
-    let now_dir = target.join("semver-current");
-    let _ = std::fs::remove_dir_all(&now_dir);
-    rustdoc_json(current, target, &now_dir)?;
-    let before_dir = baseline_json_dir(baseline_dir)?;
-    rustdoc_json(baseline_dir, target, &before_dir)?;
-    let (mut passed, mut report) = (true, String::new());
+    // cargo-semver-checks reads the current crates' rustdoc JSON from
+    // `<target>/doc/<crate>.json`. When cargo finds a crate's doc unit fresh
+    // it does not rewrite that file, which an earlier run's baseline may
+    // have overwritten: a stale file made a verdict compare the baseline
+    // with an older baseline (found after the 0.2.0 release). Removing the
+    // files makes every run document the current crates anew.
     for krate in CHECKED {
-        let file = format!("{}.json", krate.replace('-', "_"));
-        let (now, before) = (now_dir.join(&file), before_dir.join(&file));
-        println!(
-            "==> cargo semver-checks check-release --current-rustdoc {} --baseline-rustdoc {} --release-type minor",
-            now.display(),
-            before.display()
-        );
-        let out = Command::new(cargo_bin())
-            .args(["semver-checks", "check-release", "--current-rustdoc"])
-            .arg(&now)
-            .arg("--baseline-rustdoc")
-            .arg(&before)
-            .args(["--release-type", "minor"])
-            .current_dir(current)
-            .env("CARGO_TARGET_DIR", target)
-            .env("CARGO_TERM_COLOR", "never")
-            .output()
-            .context("cannot run cargo semver-checks")?;
-        let printed = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        print!("{printed}");
-        report.push_str(&printed);
-        passed &= out.status.success();
+        let json = target
+            .join("doc")
+            .join(format!("{}.json", krate.replace('-', "_")));
+        let _ = std::fs::remove_file(json);
     }
-    Ok((passed, report))
+    let mut args = vec!["semver-checks", "check-release"];
+    for krate in CHECKED {
+        args.extend(["--package", krate]);
+    }
+    let baseline_arg = baseline_dir.to_string_lossy().into_owned();
+    args.extend(["--baseline-root", &baseline_arg, "--release-type", "minor"]);
+    println!("==> cargo {}", args.join(" "));
+    let out = Command::new(cargo_bin())
+        .args(&args)
+        .current_dir(current)
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_TERM_COLOR", "never")
+        .output()
+        .context("cannot run cargo semver-checks")?;
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    print!("{report}");
+    Ok((out.status.success(), report))
 }
 
 /// The verdict of the checkout at `root` against the last release (or

@@ -65,16 +65,6 @@ pub const LOC_BUDGETS: [(&str, usize); 2] =
 /// The most lines a function may span.
 pub const MAX_FN_LINES: usize = 50;
 
-/// The source of the crates whose API the semver check judges, and of the
-/// crate they re-export from: no public item may depend on a cargo
-/// feature, since the check documents them with default features only
-/// (see `semver.rs`).
-pub const FEATURE_FREE_API: &[&str] = &[
-    "crates/pinelabs/src",
-    "crates/pinelabs-http/src",
-    "crates/pinelabs-api/src",
-];
-
 /// Runs both checks on the checkout at `root`; fails listing every problem.
 pub fn run(root: &Path) -> anyhow::Result<()> {
     let mut problems = Vec::new();
@@ -84,9 +74,6 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     for dir in SHORT_FUNCTIONS {
         problems.extend(long_functions(&root.join(dir))?);
     }
-    for dir in FEATURE_FREE_API {
-        problems.extend(feature_gated_api(&root.join(dir))?);
-    }
     for problem in &problems {
         println!("lint: {problem}");
     }
@@ -94,10 +81,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         bail!("{} problem(s) in the Rust sources", problems.len());
     }
     println!(
-        "lint: modules in layers ({}), no function over {MAX_FN_LINES} lines ({}), no public item behind a feature ({})",
+        "lint: modules in layers ({}), no function over {MAX_FN_LINES} lines ({})",
         LAYERED.join(", "),
-        SHORT_FUNCTIONS.join(", "),
-        FEATURE_FREE_API.join(", ")
+        SHORT_FUNCTIONS.join(", ")
     );
     Ok(())
 }
@@ -378,82 +364,6 @@ pub fn long_functions(src: &Path) -> anyhow::Result<Vec<String>> {
         }
     }
     Ok(problems)
-}
-
-/// Every public item in `src` (recursively) behind a `#[cfg(..)]` that
-/// names a feature.
-pub fn feature_gated_api(src: &Path) -> anyhow::Result<Vec<String>> {
-    let mut problems = Vec::new();
-    for file in rust_files(src)? {
-        let mut gated = FeatureGated::default();
-        gated.visit_file(&parse(&file)?);
-        problems.extend(gated.found.into_iter().map(|(name, line)| {
-            format!(
-                "{}:{line}: public `{name}` depends on a cargo feature; the semver check documents default features only, so keep the API the same under every feature",
-                file.display()
-            )
-        }));
-    }
-    Ok(problems)
-}
-
-/// Public items behind a feature: name and line.
-#[derive(Default)]
-struct FeatureGated {
-    found: Vec<(String, usize)>,
-}
-
-impl FeatureGated {
-    fn check(
-        &mut self,
-        attrs: &[syn::Attribute],
-        vis: &syn::Visibility,
-        name: String,
-        line: usize,
-    ) {
-        let gated = attrs.iter().any(|a| {
-            a.path().is_ident("cfg") && a.meta.to_token_stream().to_string().contains("feature")
-        });
-        if gated && matches!(vis, syn::Visibility::Public(_)) {
-            self.found.push((name, line));
-        }
-    }
-}
-
-impl<'ast> Visit<'ast> for FeatureGated {
-    fn visit_item(&mut self, item: &'ast Item) {
-        let line = item.span().start().line;
-        let (attrs, vis) = match item {
-            Item::Const(i) => (&i.attrs, &i.vis),
-            Item::Enum(i) => (&i.attrs, &i.vis),
-            Item::Fn(i) => (&i.attrs, &i.vis),
-            Item::Mod(i) => (&i.attrs, &i.vis),
-            Item::Static(i) => (&i.attrs, &i.vis),
-            Item::Struct(i) => (&i.attrs, &i.vis),
-            Item::Trait(i) => (&i.attrs, &i.vis),
-            Item::Type(i) => (&i.attrs, &i.vis),
-            Item::Use(i) => (&i.attrs, &i.vis),
-            _ => return visit::visit_item(self, item),
-        };
-        let name = item_name(item).map_or_else(|| "use".to_owned(), ToString::to_string);
-        self.check(attrs, vis, name, line);
-        visit::visit_item(self, item);
-    }
-
-    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
-        let line = item.sig.fn_token.span().start().line;
-        self.check(&item.attrs, &item.vis, item.sig.ident.to_string(), line);
-        visit::visit_impl_item_fn(self, item);
-    }
-
-    fn visit_field(&mut self, field: &'ast syn::Field) {
-        let name = field
-            .ident
-            .as_ref()
-            .map_or_else(String::new, ToString::to_string);
-        self.check(&field.attrs, &field.vis, name, field.span().start().line);
-        visit::visit_field(self, field);
-    }
 }
 
 /// `cargo xtask loc`: prints the code lines of each of [`LIBRARY_CODE`]
