@@ -92,22 +92,70 @@ pub fn cargo_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> anyhow::Res
     Ok(())
 }
 
-/// `cargo run -p pinelabs-conformance -- --root <root> <args>`: the
-/// independent tools (Redocly, Prism, schemathesis).
+/// Builds `cargo build --workspace <extra>` in `dir` (with `envs`) and
+/// returns the path of the binary `bin`, from cargo's JSON messages. The
+/// build prints its `Compiling` lines as any other.
+///
+/// Why not `cargo run -p <package>`: `-p` resolves features for that
+/// package alone, so tokio, hyper, reqwest and every path crate above them
+/// were compiled a second time with a smaller feature set (and, under
+/// `--quiet`, out of sight). The whole workspace's feature set is the one
+/// `cargo build` and `cargo test` use, so these builds reuse theirs:
+/// `extra = ["--all-targets"]` matches `cargo test --workspace` (its
+/// dev-dependencies widen the features), `[]` matches `cargo build`.
+pub fn workspace_bin(
+    dir: &Path,
+    extra: &[&str],
+    envs: &[(&str, &std::ffi::OsStr)],
+    bin: &str,
+) -> anyhow::Result<PathBuf> {
+    let mut args = vec![
+        "build",
+        "--workspace",
+        "--message-format=json-render-diagnostics",
+    ];
+    args.extend_from_slice(extra);
+    println!("==> cargo {}", args.join(" "));
+    let out = Command::new(cargo_bin())
+        .args(&args)
+        .envs(envs.iter().copied())
+        .current_dir(dir)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot run cargo build")?;
+    if !out.status.success() {
+        bail!("`cargo {}` failed in {}", args.join(" "), dir.display());
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == bin)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .with_context(|| format!("cargo built no binary `{bin}`"))
+}
+
+/// `pinelabs-conformance --root <root> <args>`: the independent tools
+/// (Redocly, Prism, schemathesis), built with the test suite's feature set
+/// (see [`workspace_bin`]).
 pub fn conformance(args: &[&str]) -> anyhow::Result<()> {
     let root = root();
-    let root = root.to_string_lossy();
-    let mut all = vec![
-        "run",
-        "--quiet",
-        "-p",
-        "pinelabs-conformance",
-        "--",
-        "--root",
-        &root,
-    ];
-    all.extend_from_slice(args);
-    cargo_in(&self::root(), &all, &[])
+    let exe = workspace_bin(&root, &["--all-targets"], &[], "pinelabs-conformance")?;
+    println!(
+        "==> pinelabs-conformance --root {} {}",
+        root.display(),
+        args.join(" ")
+    );
+    let status = Command::new(&exe)
+        .arg("--root")
+        .arg(&root)
+        .args(args)
+        .current_dir(&root)
+        .status()
+        .context("cannot run pinelabs-conformance")?;
+    if !status.success() {
+        bail!("`pinelabs-conformance {}` failed", args.join(" "));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
