@@ -92,9 +92,44 @@ pub fn cargo_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> anyhow::Res
     Ok(())
 }
 
+/// Runs `cargo <args> --message-format=json-render-diagnostics` in `dir`
+/// (with `envs`) and returns cargo's JSON messages. The build prints its
+/// `Compiling` lines and diagnostics as any other.
+pub fn cargo_messages(
+    dir: &Path,
+    args: &[&str],
+    envs: &[(&str, &std::ffi::OsStr)],
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    println!("==> cargo {}", args.join(" "));
+    let out = Command::new(cargo_bin())
+        .args(args)
+        .arg("--message-format=json-render-diagnostics")
+        .envs(envs.iter().copied())
+        .current_dir(dir)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot run cargo")?;
+    if !out.status.success() {
+        bail!("`cargo {}` failed in {}", args.join(" "), dir.display());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect())
+}
+
+/// The executable cargo reported building for the target `name`, among
+/// [`cargo_messages`].
+pub fn executable(messages: &[serde_json::Value], name: &str) -> anyhow::Result<PathBuf> {
+    messages
+        .iter()
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .with_context(|| format!("cargo built no executable `{name}`"))
+}
+
 /// Builds `cargo build --workspace <extra>` in `dir` (with `envs`) and
-/// returns the path of the binary `bin`, from cargo's JSON messages. The
-/// build prints its `Compiling` lines as any other.
+/// returns the path of the binary `bin`.
 ///
 /// Why not `cargo run -p <package>`: `-p` resolves features for that
 /// package alone, so tokio, hyper, reqwest and every path crate above them
@@ -109,29 +144,9 @@ pub fn workspace_bin(
     envs: &[(&str, &std::ffi::OsStr)],
     bin: &str,
 ) -> anyhow::Result<PathBuf> {
-    let mut args = vec![
-        "build",
-        "--workspace",
-        "--message-format=json-render-diagnostics",
-    ];
+    let mut args = vec!["build", "--workspace"];
     args.extend_from_slice(extra);
-    println!("==> cargo {}", args.join(" "));
-    let out = Command::new(cargo_bin())
-        .args(&args)
-        .envs(envs.iter().copied())
-        .current_dir(dir)
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .context("cannot run cargo build")?;
-    if !out.status.success() {
-        bail!("`cargo {}` failed in {}", args.join(" "), dir.display());
-    }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == bin)
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .with_context(|| format!("cargo built no binary `{bin}`"))
+    executable(&cargo_messages(dir, &args, envs)?, bin)
 }
 
 /// `pinelabs-conformance --root <root> <args>`: the independent tools

@@ -23,9 +23,9 @@
 //!    inline enum (`CustomerToken.card_brand: [A, B]`), and a new operation
 //!    (`GET /api/v1/customer/{customer_id}/tokens/{token_id}`,
 //!    `get_customer_token`, as in Pine Labs' Go SDK). Then the project's own
-//!    `cargo xtask codegen`, `cargo build --workspace --all-targets`
-//!    (sandbox, CLI and tests included), a probe test dropped into the
-//!    scratch copy (`xtask/drill/probe.rs`: the new variant is known, the
+//!    `cargo xtask codegen`, `cargo test --workspace --no-run` (sandbox,
+//!    CLI and tests included, the probe's binary then run alone), a probe
+//!    test dropped into the scratch copy (`xtask/drill/probe.rs`: the new variant is known, the
 //!    inline enum is open, the new operation is callable through
 //!    `client.api()` with the bearer token, `Request-ID` and a retry after a
 //!    503), and the semver verdict against an unedited copy of this
@@ -213,26 +213,13 @@ fn regenerate(dir: &Path, target: &Path) -> anyhow::Result<()> {
 /// both checkouts have just built): found through cargo's build-script
 /// report.
 pub fn built_client_source(dir: &Path, target: &Path) -> anyhow::Result<String> {
-    let out = Command::new(cargo_bin())
-        .args([
-            "test",
-            "--workspace",
-            "--no-run",
-            "--message-format=json-render-diagnostics",
-        ])
-        .stderr(std::process::Stdio::inherit())
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .output()
-        .context("cannot run cargo build")?;
-    ensure!(
-        out.status.success(),
-        "building pinelabs-api in {} failed",
-        dir.display()
-    );
-    let out_dir = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+    let messages = crate::cmd::cargo_messages(
+        dir,
+        &["test", "--workspace", "--no-run"],
+        &[("CARGO_TARGET_DIR", target.as_os_str())],
+    )?;
+    let out_dir = messages
+        .iter()
         .filter(|m| m["reason"] == "build-script-executed")
         .filter(|m| {
             m["package_id"]
@@ -325,11 +312,23 @@ impl Drill {
         println!("==> drill 2: additive spec edit, zero hand edits");
         edit_spec(&self.dir, additive)?;
         regenerate(&self.dir, &self.target)?;
-        self.cargo(&["build", "--workspace", "--all-targets"])?;
         std::fs::write(self.dir.join("crates/pinelabs/tests/drill_probe.rs"), PROBE)?;
-        // `--workspace`: the feature set of the build above, so only the
-        // probe is compiled.
-        self.cargo(&["test", "--workspace", "--test", "drill_probe"])?;
+        // The whole test build, then the probe's binary alone: `cargo test
+        // --test drill_probe` would resolve the build dependencies'
+        // features apart and compile the code generator and every path
+        // crate again.
+        let messages = crate::cmd::cargo_messages(
+            &self.dir,
+            &["test", "--workspace", "--no-run"],
+            &[("CARGO_TARGET_DIR", self.target.as_os_str())],
+        )?;
+        let probe = crate::cmd::executable(&messages, "drill_probe")?;
+        println!("==> {}", probe.display());
+        let status = Command::new(&probe)
+            .current_dir(self.dir.join("crates/pinelabs"))
+            .status()
+            .context("cannot run the drill probe")?;
+        ensure!(status.success(), "the drill probe failed: {status}");
         let verdict = self.judge()?;
         ensure!(
             verdict.required == Level::Minor,
@@ -515,7 +514,9 @@ impl Drill {
         // (pinelabs-api's tests read the removed field): xtask needs only the
         // generator.
         let tests_build = Command::new(cargo_bin())
-            .args(["check", "-p", "pinelabs-api", "--tests"])
+            // The workspace and all targets: the units clippy checked in
+            // this target dir, so only the path crates are checked again.
+            .args(["check", "--workspace", "--all-targets"])
             .current_dir(&self.dir)
             .env("CARGO_TARGET_DIR", &self.target)
             .status()?;
