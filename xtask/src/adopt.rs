@@ -429,7 +429,7 @@ impl Adopt {
             .current_dir(&self.root)
             .stderr(std::process::Stdio::inherit())
             .output()
-            .map_err(|e| Failed::new(format!("cannot run cargo: {e}")))?;
+            .map_err(|e| Failed::new(format!("cannot run the pinelabs CLI: {e}")))?;
         match out.status.code() {
             Some(0) => Ok(Vec::new()),
             Some(4) => serde_json::from_slice(&out.stdout)

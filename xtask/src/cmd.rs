@@ -119,13 +119,20 @@ pub fn cargo_messages(
 }
 
 /// The executable cargo reported building for the target `name`, among
-/// [`cargo_messages`].
-pub fn executable(messages: &[serde_json::Value], name: &str) -> anyhow::Result<PathBuf> {
+/// [`cargo_messages`]: its test harness when `test` (a test target, or a
+/// binary's unit tests under `--all-targets`, which share the target's
+/// name), the binary itself otherwise.
+pub fn executable(
+    messages: &[serde_json::Value],
+    name: &str,
+    test: bool,
+) -> anyhow::Result<PathBuf> {
     messages
         .iter()
         .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .filter(|m| m["profile"]["test"].as_bool() == Some(test))
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .with_context(|| format!("cargo built no executable `{name}`"))
+        .with_context(|| format!("cargo built no executable `{name}` (test: {test})"))
 }
 
 /// Builds `cargo build --workspace <extra>` in `dir` (with `envs`) and
@@ -146,7 +153,7 @@ pub fn workspace_bin(
 ) -> anyhow::Result<PathBuf> {
     let mut args = vec!["build", "--workspace"];
     args.extend_from_slice(extra);
-    executable(&cargo_messages(dir, &args, envs)?, bin)
+    executable(&cargo_messages(dir, &args, envs)?, bin, false)
 }
 
 /// `pinelabs-conformance --root <root> <args>`: the independent tools
@@ -184,5 +191,32 @@ mod tests {
             3
         );
         assert_eq!(super::passed_in("running 17 tests"), 0);
+    }
+
+    /// Under `--all-targets` a binary and its unit-test harness share the
+    /// target's name: the binary is the one without `profile.test`.
+    #[test]
+    fn a_binary_and_its_test_harness_are_told_apart() {
+        let artifact = |test: bool, exe: &str| {
+            serde_json::json!({
+                "reason": "compiler-artifact",
+                "target": { "name": "pinelabs-conformance" },
+                "profile": { "test": test },
+                "executable": exe,
+            })
+        };
+        let messages = [
+            serde_json::json!({ "reason": "build-script-executed" }),
+            artifact(true, "/t/deps/pinelabs_conformance-1a2b"),
+            artifact(false, "/t/pinelabs-conformance"),
+        ];
+        let bin = super::executable(&messages, "pinelabs-conformance", false).unwrap();
+        assert_eq!(bin, std::path::Path::new("/t/pinelabs-conformance"));
+        let harness = super::executable(&messages, "pinelabs-conformance", true).unwrap();
+        assert_eq!(
+            harness,
+            std::path::Path::new("/t/deps/pinelabs_conformance-1a2b")
+        );
+        assert!(super::executable(&messages, "pinelabs", false).is_err());
     }
 }

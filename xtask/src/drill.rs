@@ -322,7 +322,7 @@ impl Drill {
             &["test", "--workspace", "--no-run"],
             &[("CARGO_TARGET_DIR", self.target.as_os_str())],
         )?;
-        let probe = crate::cmd::executable(&messages, "drill_probe")?;
+        let probe = crate::cmd::executable(&messages, "drill_probe", true)?;
         println!("==> {}", probe.display());
         let status = Command::new(&probe)
             .current_dir(self.dir.join("crates/pinelabs"))
