@@ -419,15 +419,17 @@ impl Adopt {
 
     /// `pinelabs spec-check --json args`: its findings, or its exit code.
     fn spec_check(&self, args: &[String]) -> Result<Vec<Finding>, Failed> {
+        let target = [("CARGO_TARGET_DIR", self.target.as_os_str())];
+        let cli = crate::cmd::workspace_bin(&self.root, &[], &target, "pinelabs")
+            .map_err(|e| Failed::new(format!("building the CLI failed: {e:#}")))?;
         println!("==> pinelabs spec-check --json {}", args.join(" "));
-        let out = Command::new(cargo_bin())
-            .args(["run", "-p", "pinelabs-cli", "--", "spec-check", "--json"])
+        let out = Command::new(cli)
+            .args(["spec-check", "--json"])
             .args(args)
             .current_dir(&self.root)
-            .env("CARGO_TARGET_DIR", &self.target)
             .stderr(std::process::Stdio::inherit())
             .output()
-            .map_err(|e| Failed::new(format!("cannot run cargo: {e}")))?;
+            .map_err(|e| Failed::new(format!("cannot run the pinelabs CLI: {e}")))?;
         match out.status.code() {
             Some(0) => Ok(Vec::new()),
             Some(4) => serde_json::from_slice(&out.stdout)

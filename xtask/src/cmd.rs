@@ -92,22 +92,92 @@ pub fn cargo_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> anyhow::Res
     Ok(())
 }
 
-/// `cargo run -p pinelabs-conformance -- --root <root> <args>`: the
-/// independent tools (Redocly, Prism, schemathesis).
+/// Runs `cargo <args> --message-format=json-render-diagnostics` in `dir`
+/// (with `envs`) and returns cargo's JSON messages. The build prints its
+/// `Compiling` lines and diagnostics as any other.
+pub fn cargo_messages(
+    dir: &Path,
+    args: &[&str],
+    envs: &[(&str, &std::ffi::OsStr)],
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    println!("==> cargo {}", args.join(" "));
+    let out = Command::new(cargo_bin())
+        .args(args)
+        .arg("--message-format=json-render-diagnostics")
+        .envs(envs.iter().copied())
+        .current_dir(dir)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot run cargo")?;
+    if !out.status.success() {
+        bail!("`cargo {}` failed in {}", args.join(" "), dir.display());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect())
+}
+
+/// The executable cargo reported building for the target `name`, among
+/// [`cargo_messages`]: its test harness when `test` (a test target, or a
+/// binary's unit tests under `--all-targets`, which share the target's
+/// name), the binary itself otherwise.
+pub fn executable(
+    messages: &[serde_json::Value],
+    name: &str,
+    test: bool,
+) -> anyhow::Result<PathBuf> {
+    messages
+        .iter()
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .filter(|m| m["profile"]["test"].as_bool() == Some(test))
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .with_context(|| format!("cargo built no executable `{name}` (test: {test})"))
+}
+
+/// Builds `cargo build --workspace <extra>` in `dir` (with `envs`) and
+/// returns the path of the binary `bin`.
+///
+/// Why not `cargo run -p <package>`: `-p` resolves features for that
+/// package alone, so tokio, hyper, reqwest and every path crate above them
+/// were compiled a second time with a smaller feature set (and, under
+/// `--quiet`, out of sight). The whole workspace's feature set is the one
+/// `cargo build` and `cargo test` use, so these builds reuse theirs:
+/// `extra = ["--all-targets"]` matches `cargo test --workspace` (its
+/// dev-dependencies widen the features), `[]` matches `cargo build`.
+pub fn workspace_bin(
+    dir: &Path,
+    extra: &[&str],
+    envs: &[(&str, &std::ffi::OsStr)],
+    bin: &str,
+) -> anyhow::Result<PathBuf> {
+    let mut args = vec!["build", "--workspace"];
+    args.extend_from_slice(extra);
+    executable(&cargo_messages(dir, &args, envs)?, bin, false)
+}
+
+/// `pinelabs-conformance --root <root> <args>`: the independent tools
+/// (Redocly, Prism, schemathesis), built with the test suite's feature set
+/// (see [`workspace_bin`]).
 pub fn conformance(args: &[&str]) -> anyhow::Result<()> {
     let root = root();
-    let root = root.to_string_lossy();
-    let mut all = vec![
-        "run",
-        "--quiet",
-        "-p",
-        "pinelabs-conformance",
-        "--",
-        "--root",
-        &root,
-    ];
-    all.extend_from_slice(args);
-    cargo_in(&self::root(), &all, &[])
+    let exe = workspace_bin(&root, &["--all-targets"], &[], "pinelabs-conformance")?;
+    println!(
+        "==> pinelabs-conformance --root {} {}",
+        root.display(),
+        args.join(" ")
+    );
+    let status = Command::new(&exe)
+        .arg("--root")
+        .arg(&root)
+        .args(args)
+        .current_dir(&root)
+        .status()
+        .context("cannot run pinelabs-conformance")?;
+    if !status.success() {
+        bail!("`pinelabs-conformance {}` failed", args.join(" "));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -121,5 +191,32 @@ mod tests {
             3
         );
         assert_eq!(super::passed_in("running 17 tests"), 0);
+    }
+
+    /// Under `--all-targets` a binary and its unit-test harness share the
+    /// target's name: the binary is the one without `profile.test`.
+    #[test]
+    fn a_binary_and_its_test_harness_are_told_apart() {
+        let artifact = |test: bool, exe: &str| {
+            serde_json::json!({
+                "reason": "compiler-artifact",
+                "target": { "name": "pinelabs-conformance" },
+                "profile": { "test": test },
+                "executable": exe,
+            })
+        };
+        let messages = [
+            serde_json::json!({ "reason": "build-script-executed" }),
+            artifact(true, "/t/deps/pinelabs_conformance-1a2b"),
+            artifact(false, "/t/pinelabs-conformance"),
+        ];
+        let bin = super::executable(&messages, "pinelabs-conformance", false).unwrap();
+        assert_eq!(bin, std::path::Path::new("/t/pinelabs-conformance"));
+        let harness = super::executable(&messages, "pinelabs-conformance", true).unwrap();
+        assert_eq!(
+            harness,
+            std::path::Path::new("/t/deps/pinelabs_conformance-1a2b")
+        );
+        assert!(super::executable(&messages, "pinelabs", false).is_err());
     }
 }

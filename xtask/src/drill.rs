@@ -8,12 +8,14 @@
 //!
 //! 1. **Spec drift, adopted** (`cargo xtask adopt` against the scratch
 //!    copy's embedded sandbox drifting on purpose), once per case of
-//!    [`ADOPTIONS`]: an extra field with an unknown enum value, an
-//!    undocumented status (both additive), and a missing required field
-//!    (breaking). Each must exit 4 and leave a spec changed in those lines
-//!    only, a fresh snapshot (`cargo xtask codegen --check`), a workspace
-//!    that builds, a spec-check that now finds nothing, the version bumped
-//!    by the verdict (minor: z; major: y) and a CHANGELOG entry naming the
+//!    [`ADOPTIONS`], each on top of the one before and committed, as
+//!    releases follow each other: an extra field with an unknown enum
+//!    value, an undocumented status (both additive), and a missing required
+//!    field (breaking). Each must exit 4 and leave a spec changed in those
+//!    lines only, a fresh snapshot (`cargo xtask codegen --check`), a
+//!    workspace that builds, a spec-check that now finds nothing, the
+//!    version the verdict needs over the release (minor: z; major: y; kept
+//!    when the version already allows it) and a CHANGELOG entry naming the
 //!    findings. A second run of the first case changes nothing, and a
 //!    failure injected after the codegen step leaves the tree as it was.
 //! 2. **Additive edit** of the scratch spec: a new value of an existing enum
@@ -21,9 +23,9 @@
 //!    inline enum (`CustomerToken.card_brand: [A, B]`), and a new operation
 //!    (`GET /api/v1/customer/{customer_id}/tokens/{token_id}`,
 //!    `get_customer_token`, as in Pine Labs' Go SDK). Then the project's own
-//!    `cargo xtask codegen`, `cargo build --workspace --all-targets`
-//!    (sandbox, CLI and tests included), a probe test dropped into the
-//!    scratch copy (`xtask/drill/probe.rs`: the new variant is known, the
+//!    `cargo xtask codegen`, `cargo test --workspace --no-run` (sandbox,
+//!    CLI and tests included, the probe's binary then run alone), a probe
+//!    test dropped into the scratch copy (`xtask/drill/probe.rs`: the new variant is known, the
 //!    inline enum is open, the new operation is callable through
 //!    `client.api()` with the bearer token, `Request-ID` and a retry after a
 //!    503), and the semver verdict against an unedited copy of this
@@ -207,22 +209,17 @@ fn regenerate(dir: &Path, target: &Path) -> anyhow::Result<()> {
 }
 
 /// The generated client source of the checkout at `dir`, as built into
-/// `target`: found through cargo's build-script report.
+/// `target` for its test suite (`cargo test --workspace --no-run`, which
+/// both checkouts have just built): found through cargo's build-script
+/// report.
 pub fn built_client_source(dir: &Path, target: &Path) -> anyhow::Result<String> {
-    let out = Command::new(cargo_bin())
-        .args(["build", "-p", "pinelabs-api", "--message-format=json"])
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .output()
-        .context("cannot run cargo build")?;
-    ensure!(
-        out.status.success(),
-        "building pinelabs-api in {} failed",
-        dir.display()
-    );
-    let out_dir = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+    let messages = crate::cmd::cargo_messages(
+        dir,
+        &["test", "--workspace", "--no-run"],
+        &[("CARGO_TARGET_DIR", target.as_os_str())],
+    )?;
+    let out_dir = messages
+        .iter()
         .filter(|m| m["reason"] == "build-script-executed")
         .filter(|m| {
             m["package_id"]
@@ -242,6 +239,8 @@ struct Drill {
     dir: PathBuf,
     target: PathBuf,
     release: semver::Release,
+    /// The commit every drill starts from (the release recorded).
+    start: String,
     baseline: PathBuf,
 }
 
@@ -273,6 +272,7 @@ impl Drill {
         let scratch = tempdir()?;
         let dir = scratch.join("checkout");
         let release = scratch_checkout(&repo, &dir)?;
+        let start = git(&dir, &["rev-parse", "HEAD"])?;
         let baseline = semver::baseline_tree(&dir, &release.commit, &target)?;
         Ok(Self {
             repo,
@@ -280,14 +280,15 @@ impl Drill {
             dir,
             target,
             release,
+            start,
             baseline,
         })
     }
 
     /// The scratch checkout back at its release commit (and the CHANGELOG
-    /// record).
+    /// record), dropping drill 1's adoptions.
     fn reset(&self) -> anyhow::Result<()> {
-        git(&self.dir, &["reset", "-q", "--hard", "HEAD"])?;
+        git(&self.dir, &["reset", "-q", "--hard", &self.start])?;
         git(&self.dir, &["clean", "-q", "-fd"])?;
         Ok(())
     }
@@ -311,9 +312,23 @@ impl Drill {
         println!("==> drill 2: additive spec edit, zero hand edits");
         edit_spec(&self.dir, additive)?;
         regenerate(&self.dir, &self.target)?;
-        self.cargo(&["build", "--workspace", "--all-targets"])?;
         std::fs::write(self.dir.join("crates/pinelabs/tests/drill_probe.rs"), PROBE)?;
-        self.cargo(&["test", "-p", "pinelabs", "--test", "drill_probe"])?;
+        // The whole test build, then the probe's binary alone: `cargo test
+        // --test drill_probe` would resolve the build dependencies'
+        // features apart and compile the code generator and every path
+        // crate again.
+        let messages = crate::cmd::cargo_messages(
+            &self.dir,
+            &["test", "--workspace", "--no-run"],
+            &[("CARGO_TARGET_DIR", self.target.as_os_str())],
+        )?;
+        let probe = crate::cmd::executable(&messages, "drill_probe", true)?;
+        println!("==> {}", probe.display());
+        let status = Command::new(&probe)
+            .current_dir(self.dir.join("crates/pinelabs"))
+            .status()
+            .context("cannot run the drill probe")?;
+        ensure!(status.success(), "the drill probe failed: {status}");
         let verdict = self.judge()?;
         ensure!(
             verdict.required == Level::Minor,
@@ -340,21 +355,16 @@ impl Drill {
     }
 
     /// `pinelabs spec-check --json` against the scratch copy's embedded
-    /// sandbox drifting in these ways: its exit code and report.
+    /// sandbox drifting in these ways: its exit code and report. The CLI is
+    /// the one `cargo build --workspace` just built (see
+    /// [`crate::cmd::workspace_bin`]).
     fn spec_check(&self, drifts: &[&str]) -> anyhow::Result<(i32, Value)> {
-        let out = Command::new(cargo_bin())
-            .args([
-                "run",
-                "-q",
-                "-p",
-                "pinelabs-cli",
-                "--",
-                "spec-check",
-                "--json",
-            ])
+        let target = [("CARGO_TARGET_DIR", self.target.as_os_str())];
+        let cli = crate::cmd::workspace_bin(&self.dir, &[], &target, "pinelabs")?;
+        let out = Command::new(cli)
+            .args(["spec-check", "--json"])
             .args(sandbox_args(drifts))
             .current_dir(&self.dir)
-            .env("CARGO_TARGET_DIR", &self.target)
             .output()
             .context("cannot run pinelabs spec-check")?;
         let report = serde_json::from_slice(&out.stdout).with_context(|| {
@@ -386,7 +396,12 @@ impl Drill {
         Ok((out.status.code().unwrap_or(-1), stdout))
     }
 
-    /// Drill 1: each case of [`ADOPTIONS`] adopted from a clean checkout.
+    /// Drill 1: the cases of [`ADOPTIONS`] adopted one on top of the other,
+    /// each committed as a reviewer would merge it (adopt refuses a dirty
+    /// tree). Each case's drift is independent of the others', so every
+    /// adoption meets the same findings as from a clean checkout, and the
+    /// workspace the previous case built serves its spec-check: the path
+    /// crates are compiled once per case, not twice.
     fn drift(&self) -> anyhow::Result<()> {
         for (i, case) in ADOPTIONS.iter().enumerate() {
             println!(
@@ -394,13 +409,15 @@ impl Drill {
                 i + 1,
                 case.drifts.join(" + ")
             );
-            self.reset()?;
             self.adoption(case)?;
             if i == 0 {
                 self.adopt_again(case)?;
             }
+            git(
+                &self.dir,
+                &["commit", "-q", "--no-verify", "-am", "drill: adopted"],
+            )?;
         }
-        self.reset()?;
         self.injected_failure()
     }
 
@@ -408,6 +425,7 @@ impl Drill {
     fn adoption(&self, case: &Adoption) -> anyhow::Result<()> {
         let spec = self.dir.join(adopt::SPEC);
         let before = std::fs::read_to_string(&spec)?;
+        let version_before = semver::workspace_version(&self.dir)?;
         let (code, summary) = self.adopt(case.drifts)?;
         ensure!(code == 4, "adopt should exit 4 (drift adopted), got {code}");
         let (removed, added) = changed_lines(&before, &std::fs::read_to_string(&spec)?);
@@ -420,15 +438,13 @@ impl Drill {
             case.marks
         );
         self.cargo(&["xtask", "codegen", "--check"])?;
-        self.cargo(&["build", "--workspace"])?;
         let (code, report) = self.spec_check(case.drifts)?;
         ensure!(
             code == 0 && report["findings"] == json!([]),
             "after adopt, spec-check should find nothing, got {code}: {report}"
         );
         let version = semver::workspace_version(&self.dir)?;
-        let expected =
-            adopt::next_version(&self.release.version, &self.release.version, case.level)?;
+        let expected = adopt::next_version(&self.release.version, &version_before, case.level)?;
         let changelog = std::fs::read_to_string(self.dir.join("CHANGELOG.md"))?;
         let verdict = format!("Semver verdict **{}**", case.level);
         ensure!(
@@ -498,7 +514,9 @@ impl Drill {
         // (pinelabs-api's tests read the removed field): xtask needs only the
         // generator.
         let tests_build = Command::new(cargo_bin())
-            .args(["check", "-p", "pinelabs-api", "--tests", "--quiet"])
+            // The workspace and all targets: the units clippy checked in
+            // this target dir, so only the path crates are checked again.
+            .args(["check", "--workspace", "--all-targets"])
             .current_dir(&self.dir)
             .env("CARGO_TARGET_DIR", &self.target)
             .status()?;

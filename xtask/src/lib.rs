@@ -25,7 +25,8 @@
 //! xtask depends only on what generation needs (`pinelabs-codegen`), so
 //! `cargo xtask codegen` still builds when a spec change leaves the wrapper
 //! or the sandbox not compiling. The contract and schemathesis runs live in
-//! `crates/pinelabs-conformance`; `ci` runs them with `cargo run`.
+//! `crates/pinelabs-conformance`; `ci` builds that binary with the
+//! workspace's feature set (`cmd::workspace_bin`) and runs it.
 //!
 //! The functions live in this library so that tests can run them on
 //! temporary copies of the spec.

@@ -16,23 +16,27 @@ use crate::{
 pub const SEED: &str = "20261121";
 
 /// Builds the CLI, starts the standalone sandbox and runs schemathesis.
+///
+/// The CLI is built as `cargo xtask` builds this binary (the whole
+/// workspace, all targets: the test suite's feature set, so nothing is
+/// compiled again) and found next to it.
 pub fn run() -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
-        .args(["build", "--quiet", "-p", "pinelabs-cli"])
+        .args(["build", "--workspace", "--all-targets"])
         .current_dir(root())
         .status()
         .context("cannot run cargo")?;
     if !status.success() {
         bail!("building the pinelabs CLI failed");
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
+    let cli = std::env::current_exe()
+        .context("cannot find this binary's path")?
+        .with_file_name("pinelabs");
     let st = tools::venv_bin("st")?;
 
     let port = free_port()?;
-    let mut sandbox = Command::new(target.join("debug/pinelabs"));
+    let mut sandbox = Command::new(&cli);
     sandbox.args(["sandbox", "--port", &port.to_string()]);
     let sandbox = Server::spawn(sandbox, port, "sandbox")?;
 
