@@ -23,13 +23,14 @@
 //!    inline enum (`CustomerToken.card_brand: [A, B]`), and a new operation
 //!    (`GET /api/v1/customer/{customer_id}/tokens/{token_id}`,
 //!    `get_customer_token`, as in Pine Labs' Go SDK). Then the project's own
-//!    `cargo xtask codegen`, `cargo test --workspace --no-run` (sandbox,
-//!    CLI and tests included, the probe's binary then run alone), a probe
-//!    test dropped into the scratch copy (`xtask/drill/probe.rs`: the new variant is known, the
-//!    inline enum is open, the new operation is callable through
-//!    `client.api()` with the bearer token, `Request-ID` and a retry after a
-//!    503), and the semver verdict against an unedited copy of this
-//!    checkout (same version), which must call it **minor** and pass.
+//!    `cargo xtask codegen`, a probe test dropped into the scratch copy
+//!    and `cargo test --workspace --no-run` (sandbox, CLI and tests
+//!    included; the probe's binary then run alone). The probe
+//!    (`xtask/drill/probe.rs`) checks that the new variant is known, the
+//!    inline enum is open, and the new operation is callable through
+//!    `client.api()` with the bearer token, `Request-ID` and a retry after
+//!    a 503. Last, the semver verdict against an unedited copy of this
+//!    checkout (same version) must call it **minor** and pass.
 //! 3. **Shared target dir**: this checkout, built into the same target dir
 //!    right after the scratch copy, must get its own generated code back (no
 //!    `get_customer_token`), and the scratch copy its own.
@@ -519,10 +520,16 @@ impl Drill {
             .args(["check", "--workspace", "--all-targets"])
             .current_dir(&self.dir)
             .env("CARGO_TARGET_DIR", &self.target)
-            .status()?;
+            .output()?;
+        let errors = String::from_utf8_lossy(&tests_build.stderr);
+        eprint!("{errors}");
+        // Not any failure of the workspace: the one the removed field causes.
         ensure!(
-            !tests_build.success(),
-            "the breaking edit should leave a hand-written test not compiling"
+            !tests_build.status.success()
+                && errors.contains("no field `reason`")
+                && errors.contains("could not compile `pinelabs-api` (test"),
+            "the breaking edit should leave a hand-written pinelabs-api test \
+             not compiling (no field `reason`)"
         );
         let verdict = self.judge()?;
         ensure!(
