@@ -366,45 +366,199 @@ pub fn judge(
 
 /// Runs cargo-semver-checks on [`CHECKED`]: whether it passed, and what it
 /// printed.
+///
+/// The rustdoc JSON of both sides is built here, not by cargo-semver-checks:
+/// it would build each crate through a placeholder project of its own, whose
+/// `cargo update` resolves the newest dependency versions, with
+/// `RUSTC_BOOTSTRAP=1` for every unit. That compiled the whole dependency
+/// tree again on every run (123 s of the 173 s step in CI). Here each side is
+/// documented in the workspace's target dir with the workspace's lockfile,
+/// so the dependencies are the check units clippy already built; only
+/// rustdoc itself runs with `RUSTC_BOOTSTRAP=1` (see [`json_rustdoc`]).
+///
+/// What cargo-semver-checks would check is kept:
+/// * the same features: its default takes every feature but `unstable`-like
+///   ones, which for these crates is `--all-features`;
+/// * the same dependencies on both sides: the baseline is built with the
+///   current `Cargo.lock` (cargo-semver-checks gives both sides the newest
+///   versions instead, for the same reason);
+/// * the baseline's JSON is built once per baseline commit and lockfile and
+///   kept in the target dir ([`baseline_json`]).
 fn semver_checks(
     current: &Path,
     baseline_dir: &Path,
     target: &Path,
 ) -> anyhow::Result<(bool, String)> {
     ensure_installed()?;
-    // cargo-semver-checks reads the current crates' rustdoc JSON from
-    // `<target>/doc/<crate>.json`. When cargo finds a crate's doc unit fresh
-    // it does not rewrite that file, which an earlier run's baseline may
-    // have overwritten: a stale file made a verdict compare the baseline
-    // with an older baseline (found after the 0.2.0 release). Removing the
-    // files makes every run document the current crates anew.
+    let lock = std::fs::read_to_string(current.join("Cargo.lock"))
+        .context("cannot read the current Cargo.lock")?;
+    let (mut passed, mut report) = (true, String::new());
     for krate in CHECKED {
-        let json = target
-            .join("doc")
-            .join(format!("{}.json", krate.replace('-', "_")));
-        let _ = std::fs::remove_file(json);
+        let now = rustdoc_json(current, krate, target, &target.join("semver-current"))?;
+        let before = baseline_json(baseline_dir, &lock, krate, target)?;
+        let (now, before) = (now.to_string_lossy(), before.to_string_lossy());
+        let args = [
+            "semver-checks",
+            "check-release",
+            "--current-rustdoc",
+            &now,
+            "--baseline-rustdoc",
+            &before,
+            "--release-type",
+            "minor",
+        ];
+        println!("==> {krate}: cargo {}", args.join(" "));
+        let out = Command::new(cargo_bin())
+            .args(args)
+            .current_dir(current)
+            .env("CARGO_TERM_COLOR", "never")
+            .output()
+            .context("cannot run cargo semver-checks")?;
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        print!("{printed}");
+        report.push_str(&printed);
+        passed &= out.status.success();
     }
-    let mut args = vec!["semver-checks", "check-release"];
-    for krate in CHECKED {
-        args.extend(["--package", krate]);
+    Ok((passed, report))
+}
+
+/// The baseline's rustdoc JSON of `krate`, built with the current lockfile
+/// `lock` once per baseline commit and set of third-party dependencies: the
+/// file is kept next to the baseline's tree, under a name holding a hash of
+/// the lockfile's third-party entries (the drill's adoptions bump only the
+/// path crates' versions, so they share one build).
+fn baseline_json(
+    baseline_dir: &Path,
+    lock: &str,
+    krate: &str,
+    target: &Path,
+) -> anyhow::Result<PathBuf> {
+    let mut name = baseline_dir.file_name().unwrap_or_default().to_owned();
+    name.push(format!("-rustdoc-{:016x}", third_party_hash(lock)));
+    let dir = baseline_dir.with_file_name(name);
+    let cached = dir.join(json_name(krate));
+    if cached.is_file() {
+        println!(
+            "==> {krate}: baseline rustdoc JSON reused: {}",
+            cached.display()
+        );
+        return Ok(cached);
     }
-    let baseline_arg = baseline_dir.to_string_lossy().into_owned();
-    args.extend(["--baseline-root", &baseline_arg, "--release-type", "minor"]);
-    println!("==> cargo {}", args.join(" "));
-    let out = Command::new(cargo_bin())
-        .args(&args)
-        .current_dir(current)
-        .env("CARGO_TARGET_DIR", target)
-        .env("CARGO_TERM_COLOR", "never")
-        .output()
-        .context("cannot run cargo semver-checks")?;
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    std::fs::write(baseline_dir.join("Cargo.lock"), lock)
+        .context("cannot give the baseline the current Cargo.lock")?;
+    rustdoc_json(baseline_dir, krate, target, &dir)
+}
+
+/// A hash of the `[[package]]` entries of a lockfile that come from a
+/// registry or git (a `source` line), in order.
+fn third_party_hash(lock: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    lock.split("[[package]]")
+        .filter(|entry| entry.contains("\nsource = "))
+        .for_each(|entry| entry.hash(&mut hasher));
+    hasher.finish()
+}
+
+/// The file name rustdoc gives a crate's JSON.
+fn json_name(krate: &str) -> String {
+    format!("{}.json", krate.replace('-', "_"))
+}
+
+/// Builds the rustdoc JSON of `krate` (all features) in the workspace at
+/// `root`, in the target dir `target`, and moves it into `out`.
+///
+/// Every crate of that name writes `<target>/doc/<crate>.json`, the current
+/// and the baseline alike, and cargo does not rerun a doc unit it finds
+/// fresh. So the file is moved out at once, and the build passes rustdoc a
+/// `--default-theme` (an HTML setting, no effect on JSON) that differs on
+/// every run: the unit's arguments change, so this run always writes the
+/// file (found after the 0.2.0 release, when a stale file made a verdict
+/// compare the baseline with an older baseline).
+fn rustdoc_json(root: &Path, krate: &str, target: &Path, out: &Path) -> anyhow::Result<PathBuf> {
+    let written = target.join("doc").join(json_name(krate));
+    let _ = std::fs::remove_file(&written);
+    let nonce = format!(
+        "run-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
     );
-    print!("{report}");
-    Ok((out.status.success(), report))
+    let args = [
+        "rustdoc",
+        "-p",
+        krate,
+        "--lib",
+        "--all-features",
+        "--",
+        "-Z",
+        "unstable-options",
+        "--output-format",
+        "json",
+        "--default-theme",
+        &nonce,
+    ];
+    println!("==> cargo {} (in {})", args.join(" "), root.display());
+    let status = Command::new(cargo_bin())
+        .args(args)
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", target)
+        .env("RUSTDOC", json_rustdoc(target)?)
+        .status()
+        .context("cannot run cargo rustdoc")?;
+    if !status.success() || !written.is_file() {
+        bail!(
+            "building the rustdoc JSON of {krate} in {} failed",
+            root.display()
+        );
+    }
+    std::fs::create_dir_all(out)?;
+    let kept = out.join(json_name(krate));
+    std::fs::copy(&written, &kept).context("cannot keep the rustdoc JSON")?;
+    let _ = std::fs::remove_file(&written);
+    Ok(kept)
+}
+
+/// A `rustdoc` that accepts `-Z unstable-options` (JSON output is unstable)
+/// on the stable toolchain: a two-line script, written into the target dir,
+/// that runs the toolchain's rustdoc (or `$RUSTDOC`) with
+/// `RUSTC_BOOTSTRAP=1`. Set as cargo's `RUSTDOC`, it reaches rustdoc alone:
+/// setting `RUSTC_BOOTSTRAP` for the whole build would change what the build
+/// scripts of proc-macro2, anyhow and thiserror detect, and so recompile
+/// nearly every dependency.
+fn json_rustdoc(target: &Path) -> anyhow::Result<PathBuf> {
+    let script = target.join("semver-rustdoc").join("rustdoc");
+    let real = match std::env::var_os("RUSTDOC").map(PathBuf::from) {
+        // The script itself, inherited from an outer run, would call itself.
+        Some(rustdoc) if rustdoc != script => rustdoc,
+        _ => {
+            let out = Command::new("rustc")
+                .args(["--print", "sysroot"])
+                .output()
+                .context("cannot run rustc --print sysroot")?;
+            let sysroot = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            Path::new(&sysroot).join("bin").join("rustdoc")
+        }
+    };
+    std::fs::create_dir_all(script.parent().unwrap_or(target))?;
+    let text = format!(
+        "#!/bin/sh\nRUSTC_BOOTSTRAP=1 exec '{}' \"$@\"\n",
+        real.display()
+    );
+    if std::fs::read_to_string(&script).ok().as_deref() != Some(text.as_str()) {
+        std::fs::write(&script, text)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        }
+    }
+    Ok(script)
 }
 
 /// The verdict of the checkout at `root` against the last release (or
@@ -454,6 +608,27 @@ mod tests {
                 .map(String::as_str),
             Some(":: std :: string :: String"),
             "the generated source parses and its fields are found"
+        );
+    }
+
+    #[test]
+    fn the_baseline_json_is_kept_per_set_of_third_party_crates() {
+        let lock = |ours: &str, serde: &str| {
+            format!(
+                "version = 4\n\n[[package]]\nname = \"pinelabs\"\nversion = \"{ours}\"\n\n\
+                 [[package]]\nname = \"serde\"\nversion = \"{serde}\"\n\
+                 source = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
+            )
+        };
+        // An adoption bumps the path crates only: the same baseline build.
+        assert_eq!(
+            third_party_hash(&lock("0.3.0", "1.0.1")),
+            third_party_hash(&lock("0.3.1", "1.0.1"))
+        );
+        // Another dependency version is another baseline build.
+        assert_ne!(
+            third_party_hash(&lock("0.3.0", "1.0.1")),
+            third_party_hash(&lock("0.3.0", "1.0.2"))
         );
     }
 
