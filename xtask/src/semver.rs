@@ -369,21 +369,25 @@ pub fn judge(
 ///
 /// The rustdoc JSON of both sides is built here, not by cargo-semver-checks:
 /// it would build each crate through a placeholder project of its own, whose
-/// `cargo update` resolves the newest dependency versions, with
-/// `RUSTC_BOOTSTRAP=1` for every unit. That compiled the whole dependency
-/// tree again on every run (123 s of the 173 s step in CI). Here each side is
-/// documented in the workspace's target dir with the workspace's lockfile,
-/// so the dependencies are the check units clippy already built; only
-/// rustdoc itself runs with `RUSTC_BOOTSTRAP=1` (see [`json_rustdoc`]).
+/// `cargo update` resolves the newest dependency versions, with every
+/// feature and `RUSTC_BOOTSTRAP=1` for every unit. That compiled the whole
+/// dependency tree again, hidden from the log (123 s of the 173 s step in
+/// CI). Here each side is documented like CI's rustdoc step documents the
+/// workspace (`cargo doc --workspace --no-deps`, the same lockfile and
+/// features), in the same target dir, so the dependencies are units that
+/// step already checked; only rustdoc itself runs with `RUSTC_BOOTSTRAP=1`
+/// (see [`json_rustdoc`]).
 ///
-/// What cargo-semver-checks would check is kept:
-/// * the same features: its default takes every feature but `unstable`-like
-///   ones, which for these crates is `--all-features`;
+/// What cargo-semver-checks would compare stays the same:
+/// * every public item: cargo-semver-checks would enable every feature, the
+///   workspace's default features show the same API because no public item
+///   of these crates is behind a feature (a source lint,
+///   `source::feature_gated_public_items`, keeps that true);
 /// * the same dependencies on both sides: the baseline is built with the
 ///   current `Cargo.lock` (cargo-semver-checks gives both sides the newest
 ///   versions instead, for the same reason);
-/// * the baseline's JSON is built once per baseline commit and lockfile and
-///   kept in the target dir ([`baseline_json`]).
+/// * the baseline's JSON is built once per baseline commit and set of
+///   third-party dependencies, and kept in the target dir ([`baseline_json`]).
 fn semver_checks(
     current: &Path,
     baseline_dir: &Path,
@@ -392,10 +396,11 @@ fn semver_checks(
     ensure_installed()?;
     let lock = std::fs::read_to_string(current.join("Cargo.lock"))
         .context("cannot read the current Cargo.lock")?;
+    let now = rustdoc_json(current, target, &target.join("semver-current"))?;
+    let before = baseline_json(baseline_dir, &lock, target)?;
     let (mut passed, mut report) = (true, String::new());
     for krate in CHECKED {
-        let now = rustdoc_json(current, krate, target, &target.join("semver-current"))?;
-        let before = baseline_json(baseline_dir, &lock, krate, target)?;
+        let (now, before) = (now.join(json_name(krate)), before.join(json_name(krate)));
         let (now, before) = (now.to_string_lossy(), before.to_string_lossy());
         let args = [
             "semver-checks",
@@ -426,38 +431,39 @@ fn semver_checks(
     Ok((passed, report))
 }
 
-/// The baseline's rustdoc JSON of `krate`, built with the current lockfile
-/// `lock` once per baseline commit and set of third-party dependencies: the
-/// file is kept next to the baseline's tree, under a name holding a hash of
-/// the lockfile's third-party entries (the drill's adoptions bump only the
-/// path crates' versions, so they share one build).
-fn baseline_json(
-    baseline_dir: &Path,
-    lock: &str,
-    krate: &str,
-    target: &Path,
-) -> anyhow::Result<PathBuf> {
+/// The directory holding the baseline's rustdoc JSON of [`CHECKED`], built
+/// with the current lockfile `lock` once per baseline commit, toolchain and
+/// set of third-party dependencies: it sits next to the baseline's tree, its
+/// name holding a hash of `rustc -vV` (rustdoc's JSON format follows the
+/// toolchain) and the lockfile's third-party entries (the drill's adoptions
+/// bump only the path crates' versions, so they share one build).
+fn baseline_json(baseline_dir: &Path, lock: &str, target: &Path) -> anyhow::Result<PathBuf> {
+    let rustc = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .context("cannot run rustc -vV")?;
+    let key = baseline_key(&String::from_utf8_lossy(&rustc.stdout), lock);
     let mut name = baseline_dir.file_name().unwrap_or_default().to_owned();
-    name.push(format!("-rustdoc-{:016x}", third_party_hash(lock)));
+    name.push(format!("-rustdoc-{key:016x}"));
     let dir = baseline_dir.with_file_name(name);
-    let cached = dir.join(json_name(krate));
-    if cached.is_file() {
-        println!(
-            "==> {krate}: baseline rustdoc JSON reused: {}",
-            cached.display()
-        );
-        return Ok(cached);
+    if CHECKED
+        .iter()
+        .all(|krate| dir.join(json_name(krate)).is_file())
+    {
+        println!("==> baseline rustdoc JSON reused: {}", dir.display());
+        return Ok(dir);
     }
     std::fs::write(baseline_dir.join("Cargo.lock"), lock)
         .context("cannot give the baseline the current Cargo.lock")?;
-    rustdoc_json(baseline_dir, krate, target, &dir)
+    rustdoc_json(baseline_dir, target, &dir)
 }
 
-/// A hash of the `[[package]]` entries of a lockfile that come from a
-/// registry or git (a `source` line), in order.
-fn third_party_hash(lock: &str) -> u64 {
+/// A hash of the toolchain (`rustc -vV`) and of the `[[package]]` entries
+/// of a lockfile that come from a registry or git (a `source` line).
+fn baseline_key(rustc: &str, lock: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    rustc.hash(&mut hasher);
     lock.split("[[package]]")
         .filter(|entry| entry.contains("\nsource = "))
         .for_each(|entry| entry.hash(&mut hasher));
@@ -469,59 +475,47 @@ fn json_name(krate: &str) -> String {
     format!("{}.json", krate.replace('-', "_"))
 }
 
-/// Builds the rustdoc JSON of `krate` (all features) in the workspace at
-/// `root`, in the target dir `target`, and moves it into `out`.
+/// Documents the workspace at `root` as rustdoc JSON, in the target dir
+/// `target`, and moves the JSON of [`CHECKED`] into `out`.
 ///
-/// Every crate of that name writes `<target>/doc/<crate>.json`, the current
+/// Every crate of a name writes `<target>/doc/<crate>.json`, the current
 /// and the baseline alike, and cargo does not rerun a doc unit it finds
-/// fresh. So the file is moved out at once, and the build passes rustdoc a
+/// fresh. So the files are moved out at once, and rustdoc gets a
 /// `--default-theme` (an HTML setting, no effect on JSON) that differs on
-/// every run: the unit's arguments change, so this run always writes the
-/// file (found after the 0.2.0 release, when a stale file made a verdict
-/// compare the baseline with an older baseline).
-fn rustdoc_json(root: &Path, krate: &str, target: &Path, out: &Path) -> anyhow::Result<PathBuf> {
-    let written = target.join("doc").join(json_name(krate));
-    let _ = std::fs::remove_file(&written);
-    let nonce = format!(
-        "run-{}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos()
+/// every run: the units' flags change, so this run always writes the files
+/// (a stale file once made a verdict compare the baseline with an older
+/// baseline, found after the 0.2.0 release).
+fn rustdoc_json(root: &Path, target: &Path, out: &Path) -> anyhow::Result<PathBuf> {
+    let written = |krate: &str| target.join("doc").join(json_name(krate));
+    for krate in CHECKED {
+        let _ = std::fs::remove_file(written(krate));
+    }
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let flags = format!("-Z unstable-options --output-format json --default-theme run-{nonce}");
+    println!(
+        "==> RUSTDOCFLAGS='{flags}' cargo doc --workspace --no-deps (in {})",
+        root.display()
     );
-    let args = [
-        "rustdoc",
-        "-p",
-        krate,
-        "--lib",
-        "--all-features",
-        "--",
-        "-Z",
-        "unstable-options",
-        "--output-format",
-        "json",
-        "--default-theme",
-        &nonce,
-    ];
-    println!("==> cargo {} (in {})", args.join(" "), root.display());
     let status = Command::new(cargo_bin())
-        .args(args)
+        .args(["doc", "--workspace", "--no-deps"])
         .current_dir(root)
         .env("CARGO_TARGET_DIR", target)
         .env("RUSTDOC", json_rustdoc(target)?)
+        .env("RUSTDOCFLAGS", flags)
         .status()
-        .context("cannot run cargo rustdoc")?;
-    if !status.success() || !written.is_file() {
-        bail!(
-            "building the rustdoc JSON of {krate} in {} failed",
-            root.display()
-        );
+        .context("cannot run cargo doc")?;
+    if !status.success() {
+        bail!("building the rustdoc JSON in {} failed", root.display());
     }
     std::fs::create_dir_all(out)?;
-    let kept = out.join(json_name(krate));
-    std::fs::copy(&written, &kept).context("cannot keep the rustdoc JSON")?;
-    let _ = std::fs::remove_file(&written);
-    Ok(kept)
+    for krate in CHECKED {
+        std::fs::rename(written(krate), out.join(json_name(krate)))
+            .with_context(|| format!("no rustdoc JSON of {krate} from {}", root.display()))?;
+    }
+    Ok(out.to_owned())
 }
 
 /// A `rustdoc` that accepts `-Z unstable-options` (JSON output is unstable)
@@ -612,7 +606,7 @@ mod tests {
     }
 
     #[test]
-    fn the_baseline_json_is_kept_per_set_of_third_party_crates() {
+    fn the_baseline_json_is_kept_per_toolchain_and_set_of_third_party_crates() {
         let lock = |ours: &str, serde: &str| {
             format!(
                 "version = 4\n\n[[package]]\nname = \"pinelabs\"\nversion = \"{ours}\"\n\n\
@@ -620,16 +614,12 @@ mod tests {
                  source = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
             )
         };
+        let key = |rustc: &str, ours: &str, serde: &str| baseline_key(rustc, &lock(ours, serde));
         // An adoption bumps the path crates only: the same baseline build.
-        assert_eq!(
-            third_party_hash(&lock("0.3.0", "1.0.1")),
-            third_party_hash(&lock("0.3.1", "1.0.1"))
-        );
-        // Another dependency version is another baseline build.
-        assert_ne!(
-            third_party_hash(&lock("0.3.0", "1.0.1")),
-            third_party_hash(&lock("0.3.0", "1.0.2"))
-        );
+        assert_eq!(key("1.95", "0.3.0", "1.0.1"), key("1.95", "0.3.1", "1.0.1"));
+        // Another dependency version or toolchain is another baseline build.
+        assert_ne!(key("1.95", "0.3.0", "1.0.1"), key("1.95", "0.3.0", "1.0.2"));
+        assert_ne!(key("1.95", "0.3.0", "1.0.1"), key("1.96", "0.3.0", "1.0.1"));
     }
 
     #[test]

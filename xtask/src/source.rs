@@ -12,6 +12,10 @@
 //!   not parsed.)
 //! * **Short functions.** No function or method, tests included, spans more
 //!   than [`MAX_FN_LINES`] lines from `fn` to its closing brace.
+//! * **No public item behind a feature** in [`SEMVER_DOCUMENTED`]:
+//!   `cargo xtask semver` documents the workspace's default features (see
+//!   `semver.rs`), which shows every public item only while none is
+//!   feature-gated.
 //! * **Code lines** (`cargo xtask loc`, [`loc`]): lines that are not blank,
 //!   not comments and not inside a `#[cfg(test)]` module, per source
 //!   directory of the library code services compile, within the budgets
@@ -47,6 +51,14 @@ pub const SHORT_FUNCTIONS: &[&str] = &[
     "xtask/src",
 ];
 
+/// The crates whose public API `cargo xtask semver` checks with the
+/// default features (`pinelabs-http` is re-exported by `pinelabs`).
+pub const SEMVER_DOCUMENTED: &[&str] = &[
+    "crates/pinelabs/src",
+    "crates/pinelabs-http/src",
+    "crates/pinelabs-api/src",
+];
+
 /// The hand-written library code services compile (`src/` and `build.rs`).
 pub const LIBRARY_CODE: &[&str] = &[
     "crates/pinelabs/src",
@@ -74,6 +86,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     for dir in SHORT_FUNCTIONS {
         problems.extend(long_functions(&root.join(dir))?);
     }
+    for dir in SEMVER_DOCUMENTED {
+        problems.extend(feature_gated_public_items(&root.join(dir))?);
+    }
     for problem in &problems {
         println!("lint: {problem}");
     }
@@ -81,9 +96,11 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         bail!("{} problem(s) in the Rust sources", problems.len());
     }
     println!(
-        "lint: modules in layers ({}), no function over {MAX_FN_LINES} lines ({})",
+        "lint: modules in layers ({}), no function over {MAX_FN_LINES} lines ({}), \
+         no public item behind a feature ({})",
         LAYERED.join(", "),
-        SHORT_FUNCTIONS.join(", ")
+        SHORT_FUNCTIONS.join(", "),
+        SEMVER_DOCUMENTED.join(", ")
     );
     Ok(())
 }
@@ -364,6 +381,93 @@ pub fn long_functions(src: &Path) -> anyhow::Result<Vec<String>> {
         }
     }
     Ok(problems)
+}
+
+/// Every public item, method, field or variant in `src` (recursively) under
+/// a `#[cfg(..)]` that names a `feature`.
+pub fn feature_gated_public_items(src: &Path) -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for file in rust_files(src)? {
+        let mut gated = FeatureGated::default();
+        gated.visit_file(&parse(&file)?);
+        for (name, line) in gated.found {
+            problems.push(format!(
+                "{}:{line}: public `{name}` is behind a cargo feature, which \
+                 `cargo xtask semver` does not document; make it unconditional",
+                file.display()
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Public items under a feature `cfg`: name and line.
+#[derive(Default)]
+struct FeatureGated {
+    found: Vec<(String, usize)>,
+}
+
+impl FeatureGated {
+    fn check(
+        &mut self,
+        attrs: &[syn::Attribute],
+        public: bool,
+        name: String,
+        at: proc_macro2::Span,
+    ) {
+        let gated = attrs.iter().any(|attr| {
+            attr.path().is_ident("cfg") && attr.to_token_stream().to_string().contains("feature")
+        });
+        if public && gated {
+            self.found.push((name, at.start().line));
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for FeatureGated {
+    fn visit_item(&mut self, item: &'ast Item) {
+        let (attrs, vis, name) = match item {
+            Item::Const(i) => (&i.attrs, &i.vis, i.ident.to_string()),
+            Item::Enum(i) => (&i.attrs, &i.vis, i.ident.to_string()),
+            Item::Fn(i) => (&i.attrs, &i.vis, i.sig.ident.to_string()),
+            Item::Mod(i) => (&i.attrs, &i.vis, i.ident.to_string()),
+            Item::Static(i) => (&i.attrs, &i.vis, i.ident.to_string()),
+            Item::Struct(i) => (&i.attrs, &i.vis, i.ident.to_string()),
+            Item::Trait(i) => (&i.attrs, &i.vis, i.ident.to_string()),
+            Item::Type(i) => (&i.attrs, &i.vis, i.ident.to_string()),
+            Item::Use(i) => (&i.attrs, &i.vis, i.tree.to_token_stream().to_string()),
+            _ => return visit::visit_item(self, item),
+        };
+        let public = matches!(vis, syn::Visibility::Public(_));
+        self.check(attrs, public, name, item.span());
+        visit::visit_item(self, item);
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let public = matches!(f.vis, syn::Visibility::Public(_));
+        self.check(&f.attrs, public, f.sig.ident.to_string(), f.span());
+        visit::visit_impl_item_fn(self, f);
+    }
+
+    fn visit_field(&mut self, field: &'ast syn::Field) {
+        let public = matches!(field.vis, syn::Visibility::Public(_));
+        let name = field
+            .ident
+            .as_ref()
+            .map_or("field".into(), ToString::to_string);
+        self.check(&field.attrs, public, name, field.span());
+        visit::visit_field(self, field);
+    }
+
+    fn visit_variant(&mut self, variant: &'ast syn::Variant) {
+        self.check(
+            &variant.attrs,
+            true,
+            variant.ident.to_string(),
+            variant.span(),
+        );
+        visit::visit_variant(self, variant);
+    }
 }
 
 /// `cargo xtask loc`: prints the code lines of each of [`LIBRARY_CODE`]

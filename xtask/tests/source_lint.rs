@@ -131,6 +131,26 @@ fn a_long_function_fails_and_one_at_the_limit_passes() {
     assert!(found[0].contains("`too_long` is 51 lines"), "{}", found[0]);
 }
 
+#[test]
+fn a_public_item_behind_a_feature_fails_and_a_private_one_passes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "#[cfg(feature = \"ring\")]\npub fn gated() {}\n\
+                #[cfg(feature = \"ring\")]\nfn private() {}\n\
+                #[cfg(test)]\npub fn test_only() {}\n\
+                pub struct S;\nimpl S {\n    #[cfg(all(unix, feature = \"x\"))]\n    pub fn method(&self) {}\n}\n\
+                pub enum E {\n    A,\n    #[cfg(feature = \"x\")]\n    B,\n}\n";
+    std::fs::write(dir.path().join("lib.rs"), text).expect("write");
+    let found = source::feature_gated_public_items(dir.path()).expect("parses");
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(
+        found[0].contains("lib.rs:1: public `gated`"),
+        "{}",
+        found[0]
+    );
+    assert!(found[1].contains("`method`"), "{}", found[1]);
+    assert!(found[2].contains("`B`"), "{}", found[2]);
+}
+
 /// The real tree: every layered crate is clean, and no function is long.
 #[test]
 fn the_real_tree_is_in_layers_with_short_functions() {
@@ -141,6 +161,10 @@ fn the_real_tree_is_in_layers_with_short_functions() {
     }
     for dir in source::SHORT_FUNCTIONS {
         let found = source::long_functions(&root.join(dir)).expect("parses");
+        assert!(found.is_empty(), "{dir}: {found:#?}");
+    }
+    for dir in source::SEMVER_DOCUMENTED {
+        let found = source::feature_gated_public_items(&root.join(dir)).expect("parses");
         assert!(found.is_empty(), "{dir}: {found:#?}");
     }
     assert!(Path::new(&root.join("crates/pinelabs/src/lib.rs")).is_file());
