@@ -386,8 +386,9 @@ pub fn judge(
 /// * the same dependencies on both sides: the baseline is built with the
 ///   current `Cargo.lock` (cargo-semver-checks gives both sides the newest
 ///   versions instead, for the same reason);
-/// * the baseline's JSON is built once per baseline commit and set of
-///   third-party dependencies, and kept in the target dir ([`baseline_json`]).
+/// * the baseline's JSON is built once per baseline commit, toolchain and
+///   set of third-party dependencies, and kept in the target dir
+///   ([`baseline_json`]).
 fn semver_checks(
     current: &Path,
     baseline_dir: &Path,
