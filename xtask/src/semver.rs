@@ -32,7 +32,7 @@ use std::{
 
 use anyhow::{Context, bail};
 
-use crate::cargo_bin;
+use crate::{cargo_bin, cargo_in};
 
 /// The pinned cargo-semver-checks.
 pub const SEMVER_CHECKS_VERSION: &str = "0.51.0";
@@ -496,21 +496,15 @@ fn rustdoc_json(root: &Path, target: &Path, out: &Path) -> anyhow::Result<PathBu
         .unwrap_or_default()
         .as_nanos();
     let flags = format!("-Z unstable-options --output-format json --default-theme run-{nonce}");
-    println!(
-        "==> RUSTDOCFLAGS='{flags}' cargo doc --workspace --no-deps (in {})",
-        root.display()
-    );
-    let status = Command::new(cargo_bin())
-        .args(["doc", "--workspace", "--no-deps"])
-        .current_dir(root)
-        .env("CARGO_TARGET_DIR", target)
-        .env("RUSTDOC", json_rustdoc(target)?)
-        .env("RUSTDOCFLAGS", flags)
-        .status()
-        .context("cannot run cargo doc")?;
-    if !status.success() {
-        bail!("building the rustdoc JSON in {} failed", root.display());
-    }
+    println!("==> RUSTDOCFLAGS='{flags}' (in {})", root.display());
+    let (target_dir, rustdoc) = (target.to_string_lossy(), json_rustdoc(target)?);
+    let envs = [
+        ("CARGO_TARGET_DIR", target_dir.as_ref()),
+        ("RUSTDOC", &rustdoc.to_string_lossy()),
+        ("RUSTDOCFLAGS", &flags),
+    ];
+    cargo_in(root, &["doc", "--workspace", "--no-deps"], &envs)
+        .with_context(|| format!("building the rustdoc JSON in {} failed", root.display()))?;
     std::fs::create_dir_all(out)?;
     for krate in CHECKED {
         std::fs::rename(written(krate), out.join(json_name(krate)))

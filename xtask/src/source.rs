@@ -383,8 +383,9 @@ pub fn long_functions(src: &Path) -> anyhow::Result<Vec<String>> {
     Ok(problems)
 }
 
-/// Every public item, method, field or variant in `src` (recursively) under
-/// a `#[cfg(..)]` that names a `feature`.
+/// Every public item or method, field or variant of a public type, and
+/// every trait impl, in `src` (recursively) under a `#[cfg(..)]` that names
+/// a `feature`.
 pub fn feature_gated_public_items(src: &Path) -> anyhow::Result<Vec<String>> {
     let mut problems = Vec::new();
     for file in rust_files(src)? {
@@ -426,20 +427,38 @@ impl FeatureGated {
 
 impl<'ast> Visit<'ast> for FeatureGated {
     fn visit_item(&mut self, item: &'ast Item) {
+        let public = |vis: &syn::Visibility| matches!(vis, syn::Visibility::Public(_));
         let (attrs, vis, name) = match item {
-            Item::Const(i) => (&i.attrs, &i.vis, i.ident.to_string()),
-            Item::Enum(i) => (&i.attrs, &i.vis, i.ident.to_string()),
-            Item::Fn(i) => (&i.attrs, &i.vis, i.sig.ident.to_string()),
-            Item::Mod(i) => (&i.attrs, &i.vis, i.ident.to_string()),
-            Item::Static(i) => (&i.attrs, &i.vis, i.ident.to_string()),
-            Item::Struct(i) => (&i.attrs, &i.vis, i.ident.to_string()),
-            Item::Trait(i) => (&i.attrs, &i.vis, i.ident.to_string()),
-            Item::Type(i) => (&i.attrs, &i.vis, i.ident.to_string()),
-            Item::Use(i) => (&i.attrs, &i.vis, i.tree.to_token_stream().to_string()),
+            Item::Const(i) => (&i.attrs, public(&i.vis), i.ident.to_string()),
+            Item::Enum(i) => {
+                for v in i.variants.iter().filter(|_| public(&i.vis)) {
+                    self.check(&v.attrs, true, v.ident.to_string(), v.span());
+                }
+                (&i.attrs, public(&i.vis), i.ident.to_string())
+            }
+            Item::Fn(i) => (&i.attrs, public(&i.vis), i.sig.ident.to_string()),
+            // A trait impl is public wherever its trait and type are; an
+            // inherent impl is checked through its methods.
+            Item::Impl(i) => (&i.attrs, i.trait_.is_some(), "impl".into()),
+            Item::Mod(i) => (&i.attrs, public(&i.vis), i.ident.to_string()),
+            Item::Static(i) => (&i.attrs, public(&i.vis), i.ident.to_string()),
+            Item::Struct(i) => {
+                for f in i.fields.iter().filter(|f| public(&i.vis) && public(&f.vis)) {
+                    let name = f.ident.as_ref().map_or("field".into(), ToString::to_string);
+                    self.check(&f.attrs, true, name, f.span());
+                }
+                (&i.attrs, public(&i.vis), i.ident.to_string())
+            }
+            Item::Trait(i) => (&i.attrs, public(&i.vis), i.ident.to_string()),
+            Item::Type(i) => (&i.attrs, public(&i.vis), i.ident.to_string()),
+            Item::Use(i) => (
+                &i.attrs,
+                public(&i.vis),
+                i.tree.to_token_stream().to_string(),
+            ),
             _ => return visit::visit_item(self, item),
         };
-        let public = matches!(vis, syn::Visibility::Public(_));
-        self.check(attrs, public, name, item.span());
+        self.check(attrs, vis, name, item.span());
         visit::visit_item(self, item);
     }
 
@@ -447,26 +466,6 @@ impl<'ast> Visit<'ast> for FeatureGated {
         let public = matches!(f.vis, syn::Visibility::Public(_));
         self.check(&f.attrs, public, f.sig.ident.to_string(), f.span());
         visit::visit_impl_item_fn(self, f);
-    }
-
-    fn visit_field(&mut self, field: &'ast syn::Field) {
-        let public = matches!(field.vis, syn::Visibility::Public(_));
-        let name = field
-            .ident
-            .as_ref()
-            .map_or("field".into(), ToString::to_string);
-        self.check(&field.attrs, public, name, field.span());
-        visit::visit_field(self, field);
-    }
-
-    fn visit_variant(&mut self, variant: &'ast syn::Variant) {
-        self.check(
-            &variant.attrs,
-            true,
-            variant.ident.to_string(),
-            variant.span(),
-        );
-        visit::visit_variant(self, variant);
     }
 }
 

@@ -138,10 +138,13 @@ fn a_public_item_behind_a_feature_fails_and_a_private_one_passes() {
                 #[cfg(feature = \"ring\")]\nfn private() {}\n\
                 #[cfg(test)]\npub fn test_only() {}\n\
                 pub struct S;\nimpl S {\n    #[cfg(all(unix, feature = \"x\"))]\n    pub fn method(&self) {}\n}\n\
-                pub enum E {\n    A,\n    #[cfg(feature = \"x\")]\n    B,\n}\n";
+                pub enum E {\n    A,\n    #[cfg(feature = \"x\")]\n    B,\n}\n\
+                #[cfg(feature = \"x\")]\nimpl From<u8> for S {\n    fn from(_: u8) -> Self { S }\n}\n\
+                enum Private {\n    #[cfg(feature = \"x\")]\n    Hidden,\n}\n\
+                pub struct F {\n    #[cfg(feature = \"x\")]\n    pub open: u8,\n    #[cfg(feature = \"x\")]\n    closed: u8,\n}\n";
     std::fs::write(dir.path().join("lib.rs"), text).expect("write");
     let found = source::feature_gated_public_items(dir.path()).expect("parses");
-    assert_eq!(found.len(), 3, "{found:#?}");
+    assert_eq!(found.len(), 5, "{found:#?}");
     assert!(
         found[0].contains("lib.rs:1: public `gated`"),
         "{}",
@@ -149,6 +152,8 @@ fn a_public_item_behind_a_feature_fails_and_a_private_one_passes() {
     );
     assert!(found[1].contains("`method`"), "{}", found[1]);
     assert!(found[2].contains("`B`"), "{}", found[2]);
+    assert!(found[3].contains("`impl`"), "{}", found[3]);
+    assert!(found[4].contains("`open`"), "{}", found[4]);
 }
 
 /// The real tree: every layered crate is clean, and no function is long.
