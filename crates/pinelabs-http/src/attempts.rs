@@ -96,7 +96,7 @@ impl Attempts<'_> {
         let (mut taken, mut budget_exhausted) = (None, false);
         let (result, clipped) = loop {
             let more = retries + 1 < self.max_attempts || !refreshed;
-            let copy = slot.as_ref().filter(|_| more).and_then(Request::try_clone);
+            let copy = slot.as_ref().filter(|_| more).and_then(copy);
             let Some((sent, clipped)) = copy.or_else(|| slot.take()).map(|r| self.start(r)) else {
                 break (fail("no request to send: the slot is empty"), false);
             };
@@ -229,6 +229,22 @@ impl Attempts<'_> {
     }
 }
 
+/// A copy of `request` for a later attempt. reqwest's `try_clone` also
+/// copies the request's extensions, where reqwest keeps only the timeout,
+/// and on the way fills in an empty timeout it then drops: three
+/// allocations a call for nothing. Each attempt sets its own timeout
+/// ([`Attempts::start`]), so a request without a body (whose copy needs
+/// reqwest's own) is copied without them.
+fn copy(request: &Request) -> Option<Request> {
+    if request.body().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    Some(copy)
+}
+
 /// Logs a retry after `result`, which is dropped: nothing of it is held
 /// during the wait.
 fn log_retry(retry: u32, result: reqwest::Result<reqwest::Response>, delay: Duration) {
@@ -294,6 +310,31 @@ mod tests {
     }
 
     impl std::error::Error for Mine {}
+
+    #[test]
+    fn a_copy_keeps_the_method_url_headers_version_and_body() {
+        let client = reqwest::Client::new();
+        let get = client
+            .get("http://127.0.0.1:1/api/v1/customer/c-1/tokens")
+            .header("request-id", "id-1")
+            .version(http::Version::HTTP_2)
+            .build()
+            .expect("request");
+        let post = client
+            .post("http://127.0.0.1:1/api/auth/v1/token")
+            .body("{}")
+            .build()
+            .expect("request");
+        for request in [get, post] {
+            let copy = copy(&request).expect("copied");
+            assert_eq!(copy.method(), request.method());
+            assert_eq!(copy.url(), request.url());
+            assert_eq!(copy.headers(), request.headers());
+            assert_eq!(copy.version(), request.version());
+            let body = |r: &Request| r.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec);
+            assert_eq!(body(&copy), body(&request));
+        }
+    }
 
     #[tokio::test]
     async fn a_carried_error_is_found_again() {

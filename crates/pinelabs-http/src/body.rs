@@ -1,16 +1,7 @@
 //! The one reader of answer bodies: whole, capped, and seen by the caller
 //! before any of it is handed on.
 
-use std::{
-    pin::Pin,
-    task::{Context, Poll, ready},
-};
-
 use bytes::{Bytes, BytesMut};
-use http_body::{Body, Frame};
-use reqwest::{StatusCode, Url, header::HeaderMap};
-
-use crate::cause::BoxError;
 
 /// The failure of an answer whose body is over the limit of [`whole`]
 /// (carried: see [`carried`](crate::carried)).
@@ -28,65 +19,38 @@ impl std::fmt::Display for BodyTooLarge {
 
 impl std::error::Error for BodyTooLarge {}
 
-/// `response`, whose body is read whole on its first read and handed on as
-/// one chunk: at most `limit` bytes (an endless or larger body fails
-/// carrying [`BodyTooLarge`] after at most `limit` bytes are held), and
-/// `finish` sees the whole body first and gives the bytes handed on (the
-/// same, or another view of them). Nothing is read until the body is.
-pub fn whole(
-    response: reqwest::Response,
+/// `response` with its body read now, whole: at most `limit` bytes (a
+/// larger or endless body fails carrying [`BodyTooLarge`] after at most
+/// `limit` bytes are held). `finish` sees the whole body first and gives
+/// the bytes handed on (the same, or another view of them), which the
+/// response handed on carries in memory. Reading here, rather than
+/// wrapping the body for a later reader, keeps reqwest's body as it is:
+/// no body of ours stacked on it, and the rebuilt response's body is the
+/// bytes themselves.
+pub async fn whole(
+    mut response: reqwest::Response,
     limit: usize,
-    finish: impl FnOnce(Bytes) -> Bytes + Send + Sync + Unpin + 'static,
-) -> reqwest::Response {
-    let (status, url) = (response.status(), response.url().clone());
-    let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
-    let head = Head {
-        status,
-        version: parts.version,
-        headers: parts.headers,
-        url,
-    };
-    let whole = Whole {
-        inner: body,
-        limit,
-        first: Bytes::new(),
-        rest: BytesMut::new(),
-        finish: Some(finish),
-    };
-    rebuild(head, reqwest::Body::wrap(whole))
+    finish: impl FnOnce(Bytes) -> Bytes,
+) -> reqwest::Result<reqwest::Response> {
+    let mut body = Collected::default();
+    while let Some(chunk) = response.chunk().await? {
+        if !body.push(chunk, limit) {
+            return crate::fail(BodyTooLarge { limit });
+        }
+    }
+    Ok(rebuild(response, finish(body.into_bytes())))
 }
 
-/// `response`'s body read now (see [`whole`]): the response, its body in
-/// memory, and the body.
-pub async fn read(
-    response: reqwest::Response,
-    limit: usize,
-) -> reqwest::Result<(reqwest::Response, Bytes)> {
-    let head = Head {
-        status: response.status(),
-        version: response.version(),
-        headers: response.headers().clone(),
-        url: response.url().clone(),
-    };
-    let body = whole(response, limit, |body| body).bytes().await?;
-    Ok((rebuild(head, body.clone().into()), body))
-}
-
-/// What a rebuilt response keeps of the one it replaces.
-struct Head {
-    status: StatusCode,
-    version: http::Version,
-    headers: HeaderMap,
-    url: Url,
-}
-
-/// A response with `head` and `body`.
-fn rebuild(head: Head, body: reqwest::Body) -> reqwest::Response {
+/// A response with `response`'s status, version, headers and URL, and
+/// `body`.
+fn rebuild(mut response: reqwest::Response, body: Bytes) -> reqwest::Response {
     use reqwest::ResponseBuilderExt;
-    let builder = http::Response::builder().status(head.status);
-    let mut builder = builder.version(head.version).url(head.url);
+    let builder = http::Response::builder().status(response.status());
+    let mut builder = builder
+        .version(response.version())
+        .url(response.url().clone());
     if let Some(slot) = builder.headers_mut() {
-        *slot = head.headers;
+        *slot = std::mem::take(response.headers_mut());
     }
     match builder.body(body) {
         Ok(response) => response.into(),
@@ -95,21 +59,18 @@ fn rebuild(head: Head, body: reqwest::Body) -> reqwest::Response {
     }
 }
 
-/// A body read whole before it is handed on (see [`whole`]).
-struct Whole<F> {
-    inner: reqwest::Body,
-    limit: usize,
-    /// The first chunk, kept as it is: a body of one chunk is not copied.
+/// A body as it is read: its first chunk kept as it is (a body of one
+/// chunk is not copied), and the rest.
+#[derive(Default)]
+struct Collected {
     first: Bytes,
     rest: BytesMut,
-    /// `None` once the body was handed on.
-    finish: Option<F>,
 }
 
-impl<F> Whole<F> {
-    /// Adds a chunk; `false` past the limit.
-    fn push(&mut self, chunk: Bytes) -> bool {
-        if self.first.len() + self.rest.len() + chunk.len() > self.limit {
+impl Collected {
+    /// Adds a chunk; `false` past `limit`.
+    fn push(&mut self, chunk: Bytes, limit: usize) -> bool {
+        if self.first.len() + self.rest.len() + chunk.len() > limit {
             return false;
         }
         if self.first.is_empty() && self.rest.is_empty() {
@@ -123,39 +84,13 @@ impl<F> Whole<F> {
         }
         true
     }
-}
 
-impl<F: FnOnce(Bytes) -> Bytes + Unpin> Body for Whole<F> {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let this = &mut *self;
-        while this.finish.is_some() {
-            match ready!(Pin::new(&mut this.inner).poll_frame(cx)) {
-                Some(Ok(frame)) => {
-                    let fits = frame.into_data().map_or(true, |chunk| this.push(chunk));
-                    if !fits {
-                        this.finish = None;
-                        let too_large = BodyTooLarge { limit: this.limit };
-                        return Poll::Ready(Some(Err(Box::new(too_large))));
-                    }
-                }
-                Some(Err(e)) => return Poll::Ready(Some(Err(e.into()))),
-                None => {
-                    let body = match this.rest.is_empty() {
-                        true => std::mem::take(&mut this.first),
-                        false => std::mem::take(&mut this.rest).freeze(),
-                    };
-                    let finish = this.finish.take().map(|finish| finish(body));
-                    return Poll::Ready(finish.map(|body| Ok(Frame::data(body))));
-                }
-            }
+    /// The whole body.
+    fn into_bytes(self) -> Bytes {
+        match self.rest.is_empty() {
+            true => self.first,
+            false => self.rest.freeze(),
         }
-        Poll::Ready(None)
     }
 }
 
@@ -194,7 +129,7 @@ mod tests {
     #[tokio::test]
     async fn a_body_over_the_limit_fails_and_one_within_is_read_once() {
         let answer = |body: &'static str| reqwest::Response::from(http::Response::new(body));
-        let error = whole(answer("0123456789"), 4, |b| b).bytes().await;
+        let error = whole(answer("0123456789"), 4, |b| b).await;
         let error = error.expect_err("over the limit");
         assert_eq!(carried(&error), Some(&BodyTooLarge { limit: 4 }));
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -203,49 +138,60 @@ mod tests {
             keep.lock().expect("lock").push(b.clone());
             Bytes::from_static(b"view")
         });
-        assert_eq!(&within.bytes().await.expect("within")[..], b"view");
+        let within = within.await.expect("within");
         assert_eq!(*seen.lock().expect("lock"), [Bytes::from_static(b"0123")]);
-        let endless = reqwest::Body::wrap(Endless);
-        let response = reqwest::Response::from(http::Response::new(endless));
-        let error = whole(response, 4, |b| b)
-            .bytes()
-            .await
-            .expect_err("endless");
+        assert_eq!(&within.bytes().await.expect("in memory")[..], b"view");
+        let endless = |n| reqwest::Response::from(http::Response::new(chunks(n)));
+        let error = whole(endless(usize::MAX), 4, |b| b).await;
+        let error = error.expect_err("endless");
         assert_eq!(carried(&error), Some(&BodyTooLarge { limit: 4 }));
+        // Chunks are joined, up to and including the limit.
+        let three = whole(endless(3), 6, |b| b).await.expect("three chunks");
+        assert_eq!(&three.bytes().await.expect("in memory")[..], b"xxxxxx");
     }
 
     #[tokio::test]
-    async fn read_keeps_the_status_version_headers_and_body() {
-        let mut answer = http::Response::new("body");
-        *answer.status_mut() = StatusCode::CONFLICT;
-        *answer.version_mut() = http::Version::HTTP_2;
-        answer
-            .headers_mut()
-            .insert("x-a", "1".parse().expect("value"));
-        let (response, body) = read(answer.into(), 64).await.expect("read");
-        assert_eq!(
-            (response.status(), &body[..]),
-            (StatusCode::CONFLICT, &b"body"[..])
-        );
-        assert_eq!(response.headers()["x-a"], "1");
+    async fn the_rebuilt_response_keeps_the_status_version_headers_and_url() {
+        use reqwest::ResponseBuilderExt;
+        let url = reqwest::Url::parse("http://pinelabs.test/api/x").expect("url");
+        let answer = http::Response::builder()
+            .status(409)
+            .version(http::Version::HTTP_2)
+            .header("x-a", "1")
+            .url(url.clone())
+            .body("body")
+            .expect("response");
+        let response = whole(answer.into(), 64, |b| b).await.expect("read");
+        assert_eq!(response.status(), reqwest::StatusCode::CONFLICT);
         assert_eq!(response.version(), http::Version::HTTP_2);
-        let lazy = whole(response, 64, |b| b);
-        assert_eq!(lazy.version(), http::Version::HTTP_2);
-        assert_eq!(&lazy.bytes().await.expect("again")[..], b"body");
+        assert_eq!(
+            (response.headers()["x-a"].as_bytes(), response.url()),
+            (&b"1"[..], &url)
+        );
+        assert_eq!(&response.bytes().await.expect("body")[..], b"body");
     }
 
-    /// A body without a declared length that never ends.
-    struct Endless;
+    /// A body without a declared length: `n` chunks of `xx`.
+    fn chunks(n: usize) -> reqwest::Body {
+        reqwest::Body::wrap(Chunks(n))
+    }
 
-    impl Body for Endless {
+    struct Chunks(usize);
+
+    impl http_body::Body for Chunks {
         type Data = Bytes;
-        type Error = BoxError;
+        type Error = crate::cause::BoxError;
 
         fn poll_frame(
-            self: Pin<&mut Self>,
-            _: &mut Context<'_>,
-        ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-            Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"xx")))))
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+            let left = self.0.checked_sub(1);
+            let frame = left.map(|left| {
+                self.0 = left;
+                Ok(http_body::Frame::data(Bytes::from_static(b"xx")))
+            });
+            std::task::Poll::Ready(frame)
         }
     }
 

@@ -31,7 +31,7 @@
 //!
 //! # Why these dependencies
 //! * `reqwest`, `http`, `http-body`, `bytes`: the HTTP types; the body
-//!   reader caps a body frame by frame.
+//!   reader caps a body chunk by chunk as it reads it.
 //! * `url`: the base URL and proxy checks. `secrecy`: a bearer that does
 //!   not print. `futures-util`: `Shared`, one token fetch for every
 //!   waiting call. `rustls`, `rustls-platform-verifier` (feature
@@ -64,7 +64,7 @@ pub mod telemetry;
 mod token;
 
 pub use attempts::{Attempts, Outcome, Reauthorize, carried, fail};
-pub use body::{BodyTooLarge, excerpt, read, redact, whole};
+pub use body::{BodyTooLarge, excerpt, redact, whole};
 pub use budget::{Bucket, RetryBudget};
 pub use cause::{BoxError, TransportCause, chain};
 pub use connect::{HAS_TLS, base_url, http_client};

@@ -147,17 +147,8 @@ impl InFlight<'_> {
         let response = self.record(outcome)?;
         let (op, status) = (self.op, response.status().as_u16());
         let monitor = &self.refresh.pipeline.monitor;
-        if op.response(status).is_some() {
-            let monitor = monitor.clone();
-            let watch = move |body| monitor.watch(op, status, body);
-            return Ok(pinelabs_http::whole(response, self.max_body, watch));
-        }
-        // The generated code does not read an undocumented answer's body:
-        // it is read, and checked, now (boxed: a rare path).
-        let read = Box::pin(pinelabs_http::read(response, self.max_body));
-        let (response, body) = read.await?;
-        monitor.watch(op, status, body);
-        Ok(response)
+        let watch = |body| monitor.watch(op, status, body);
+        pinelabs_http::whole(response, self.max_body, watch).await
     }
 
     /// Writes the call's record (once) and gives its answer.
