@@ -24,10 +24,9 @@ impl std::error::Error for BodyTooLarge {}
 /// `limit` bytes are held). `finish` sees the whole body first and gives
 /// the bytes handed on (the same, or another view of them), which the
 /// response handed on carries in memory. Reading here, rather than
-/// wrapping the body for a later reader, keeps reqwest's body as it is:
-/// no body of ours stacked on it, and the rebuilt response's body is the
-/// bytes themselves.
-pub async fn whole(
+/// wrapping the body for a later reader ([`whole`]), stacks no body of
+/// ours on reqwest's: two fewer allocations an answer.
+pub async fn read_whole(
     mut response: reqwest::Response,
     limit: usize,
     finish: impl FnOnce(Bytes) -> Bytes,
@@ -38,24 +37,117 @@ pub async fn whole(
             return crate::fail(BodyTooLarge { limit });
         }
     }
-    Ok(rebuild(response, finish(body.into_bytes())))
+    let head = Head::of(&mut response);
+    Ok(head.with(finish(body.into_bytes())))
 }
 
-/// A response with `response`'s status, version, headers and URL, and
-/// `body`.
-fn rebuild(mut response: reqwest::Response, body: Bytes) -> reqwest::Response {
-    use reqwest::ResponseBuilderExt;
-    let builder = http::Response::builder().status(response.status());
-    let mut builder = builder
-        .version(response.version())
-        .url(response.url().clone());
-    if let Some(slot) = builder.headers_mut() {
-        *slot = std::mem::take(response.headers_mut());
+/// `response`'s body read now (see [`read_whole`]): the response, its body
+/// in memory, and the body.
+pub async fn read(
+    response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<(reqwest::Response, Bytes)> {
+    let mut kept = Bytes::new();
+    let response = read_whole(response, limit, |body| {
+        kept = body.clone();
+        body
+    });
+    Ok((response.await?, kept))
+}
+
+/// `response`, whose body is read whole on its first read and handed on as
+/// one chunk: at most `limit` bytes (an endless or larger body fails
+/// carrying [`BodyTooLarge`] after at most `limit` bytes are held), and
+/// `finish` sees the whole body first and gives the bytes handed on (the
+/// same, or another view of them). Nothing is read until the body is.
+#[deprecated(note = "use `read_whole`, which reads at once and allocates two boxes fewer")]
+pub fn whole(
+    mut response: reqwest::Response,
+    limit: usize,
+    finish: impl FnOnce(Bytes) -> Bytes + Send + Sync + Unpin + 'static,
+) -> reqwest::Response {
+    let head = Head::of(&mut response);
+    let inner = http::Response::<reqwest::Body>::from(response).into_body();
+    let whole = Whole {
+        inner,
+        limit,
+        body: Collected::default(),
+        finish: Some(finish),
+    };
+    head.with(reqwest::Body::wrap(whole))
+}
+
+/// What a rebuilt response keeps of the one it replaces.
+struct Head {
+    status: reqwest::StatusCode,
+    version: http::Version,
+    headers: reqwest::header::HeaderMap,
+    url: reqwest::Url,
+}
+
+impl Head {
+    /// `response`'s head; its headers are taken.
+    fn of(response: &mut reqwest::Response) -> Self {
+        Head {
+            status: response.status(),
+            version: response.version(),
+            headers: std::mem::take(response.headers_mut()),
+            url: response.url().clone(),
+        }
     }
-    match builder.body(body) {
-        Ok(response) => response.into(),
-        // A status taken from a response is valid: not reached.
-        Err(_) => http::Response::new(reqwest::Body::from(Bytes::new())).into(),
+
+    /// A response with this head and `body`.
+    fn with(self, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        use reqwest::ResponseBuilderExt;
+        // Only the URL, which reqwest keeps private, takes a builder; a
+        // builder given nothing else does not fail.
+        let url = http::Response::builder().url(self.url).body(());
+        let (mut head, ()) = url.unwrap_or_default().into_parts();
+        (head.status, head.version, head.headers) = (self.status, self.version, self.headers);
+        http::Response::from_parts(head, body.into()).into()
+    }
+}
+
+/// A body read whole before it is handed on (see [`whole`]).
+struct Whole<F> {
+    inner: reqwest::Body,
+    limit: usize,
+    body: Collected,
+    /// `None` once the body was handed on.
+    finish: Option<F>,
+}
+
+impl<F: FnOnce(Bytes) -> Bytes + Unpin> http_body::Body for Whole<F> {
+    type Data = Bytes;
+    type Error = crate::cause::BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        use std::task::{Poll, ready};
+        let this = &mut *self;
+        while this.finish.is_some() {
+            match ready!(std::pin::Pin::new(&mut this.inner).poll_frame(cx)) {
+                Some(Ok(frame)) => {
+                    let fits = frame
+                        .into_data()
+                        .map_or(true, |c| this.body.push(c, this.limit));
+                    if !fits {
+                        this.finish = None;
+                        let too_large = BodyTooLarge { limit: this.limit };
+                        return Poll::Ready(Some(Err(Box::new(too_large))));
+                    }
+                }
+                Some(Err(e)) => return Poll::Ready(Some(Err(e.into()))),
+                None => {
+                    let body = std::mem::take(&mut this.body).into_bytes();
+                    let finish = this.finish.take().map(|finish| finish(body));
+                    return Poll::Ready(finish.map(|body| Ok(http_body::Frame::data(body))));
+                }
+            }
+        }
+        Poll::Ready(None)
     }
 }
 
@@ -76,10 +168,9 @@ impl Collected {
         if self.first.is_empty() && self.rest.is_empty() {
             self.first = chunk;
         } else {
-            if self.rest.is_empty() {
-                self.rest
-                    .extend_from_slice(&std::mem::take(&mut self.first));
-            }
+            // The first chunk moves to the rest once; then it is empty.
+            self.rest
+                .extend_from_slice(&std::mem::take(&mut self.first));
             self.rest.extend_from_slice(&chunk);
         }
         true
@@ -126,28 +217,53 @@ mod tests {
     use super::*;
     use crate::carried;
 
+    /// A reader of the tests: `response` read with `limit`, `finish`, and
+    /// the body handed on.
+    type Reader = fn(
+        reqwest::Response,
+        usize,
+        Box<dyn FnOnce(Bytes) -> Bytes + Send + Sync + Unpin>,
+    ) -> BoxFuture<reqwest::Result<Bytes>>;
+
+    type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+    /// The eager reader, and the deprecated lazy one.
+    const READERS: [Reader; 2] = [
+        |response, limit, finish| {
+            Box::pin(async move { read_whole(response, limit, finish).await?.bytes().await })
+        },
+        #[allow(deprecated)]
+        |response, limit, finish| Box::pin(whole(response, limit, finish).bytes()),
+    ];
+
     #[tokio::test]
     async fn a_body_over_the_limit_fails_and_one_within_is_read_once() {
         let answer = |body: &'static str| reqwest::Response::from(http::Response::new(body));
-        let error = whole(answer("0123456789"), 4, |b| b).await;
-        let error = error.expect_err("over the limit");
-        assert_eq!(carried(&error), Some(&BodyTooLarge { limit: 4 }));
-        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let keep = seen.clone();
-        let within = whole(answer("0123"), 4, move |b| {
-            keep.lock().expect("lock").push(b.clone());
-            Bytes::from_static(b"view")
-        });
-        let within = within.await.expect("within");
-        assert_eq!(*seen.lock().expect("lock"), [Bytes::from_static(b"0123")]);
-        assert_eq!(&within.bytes().await.expect("in memory")[..], b"view");
         let endless = |n| reqwest::Response::from(http::Response::new(chunks(n)));
-        let error = whole(endless(usize::MAX), 4, |b| b).await;
-        let error = error.expect_err("endless");
-        assert_eq!(carried(&error), Some(&BodyTooLarge { limit: 4 }));
-        // Chunks are joined, up to and including the limit.
-        let three = whole(endless(3), 6, |b| b).await.expect("three chunks");
-        assert_eq!(&three.bytes().await.expect("in memory")[..], b"xxxxxx");
+        let same = || Box::new(|b| b);
+        for read in READERS {
+            let error = read(answer("0123456789"), 4, same()).await;
+            let error = error.expect_err("over the limit");
+            assert_eq!(carried(&error), Some(&BodyTooLarge { limit: 4 }));
+            let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let keep = seen.clone();
+            let within = read(
+                answer("0123"),
+                4,
+                Box::new(move |b| {
+                    keep.lock().expect("lock").push(b.clone());
+                    Bytes::from_static(b"view")
+                }),
+            );
+            assert_eq!(&within.await.expect("within")[..], b"view");
+            assert_eq!(*seen.lock().expect("lock"), [Bytes::from_static(b"0123")]);
+            let error = read(endless(usize::MAX), 4, same()).await;
+            let error = error.expect_err("endless");
+            assert_eq!(carried(&error), Some(&BodyTooLarge { limit: 4 }));
+            // Chunks are joined, up to and including the limit.
+            let three = read(endless(3), 6, same()).await.expect("three chunks");
+            assert_eq!(&three[..], b"xxxxxx");
+        }
     }
 
     #[tokio::test]
@@ -161,7 +277,11 @@ mod tests {
             .url(url.clone())
             .body("body")
             .expect("response");
-        let response = whole(answer.into(), 64, |b| b).await.expect("read");
+        // Read now, then wrapped for a later read: both keep the head.
+        let (response, body) = read(answer.into(), 64).await.expect("read");
+        assert_eq!(&body[..], b"body");
+        #[allow(deprecated)]
+        let response = whole(response, 64, |b| b);
         assert_eq!(response.status(), reqwest::StatusCode::CONFLICT);
         assert_eq!(response.version(), http::Version::HTTP_2);
         assert_eq!(

@@ -64,7 +64,9 @@ pub mod telemetry;
 mod token;
 
 pub use attempts::{Attempts, Outcome, Reauthorize, carried, fail};
-pub use body::{BodyTooLarge, excerpt, redact, whole};
+#[allow(deprecated)]
+pub use body::whole;
+pub use body::{BodyTooLarge, excerpt, read, read_whole, redact};
 pub use budget::{Bucket, RetryBudget};
 pub use cause::{BoxError, TransportCause, chain};
 pub use connect::{HAS_TLS, base_url, http_client};

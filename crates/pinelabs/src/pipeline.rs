@@ -148,7 +148,7 @@ impl InFlight<'_> {
         let (op, status) = (self.op, response.status().as_u16());
         let monitor = &self.refresh.pipeline.monitor;
         let watch = |body| monitor.watch(op, status, body);
-        pinelabs_http::whole(response, self.max_body, watch).await
+        pinelabs_http::read_whole(response, self.max_body, watch).await
     }
 
     /// Writes the call's record (once) and gives its answer.
