@@ -37,8 +37,10 @@ use crate::{cargo_bin, cargo_in};
 /// The pinned cargo-semver-checks.
 pub const SEMVER_CHECKS_VERSION: &str = "0.51.0";
 
-/// The crates services depend on whose API is checked.
-pub const CHECKED: &[&str] = &["pinelabs-api", "pinelabs"];
+/// The crates whose API is checked: the ones services call into, `pinelabs`
+/// and the two crates whose items it exposes (`pinelabs-codegen` runs only
+/// in `pinelabs-api`'s build script).
+pub const CHECKED: &[&str] = &["pinelabs-api", "pinelabs-http", "pinelabs"];
 
 /// A semver level, in Cargo's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
