@@ -3,7 +3,7 @@
 
 use bytes::{Bytes, BytesMut};
 
-/// The failure of an answer whose body is over the limit of [`whole`]
+/// The failure of an answer whose body is over the limit of [`read_whole`]
 /// (carried: see [`carried`](crate::carried)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BodyTooLarge {
