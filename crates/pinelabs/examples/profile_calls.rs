@@ -23,7 +23,8 @@
 //! collected; it prints the median ratio and its spread (10th to 90th
 //! percentile), which drift of a shared machine cannot bias. A third
 //! argument, `api` or `generated`, measures that mode against the
-//! hand-written client instead of `list_tokens`.
+//! hand-written client instead of `list_tokens`. It also prints the CPU
+//! and its cache sizes: the ratio depends on them.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 #[path = "../benches/support/mod.rs"]
@@ -213,6 +214,7 @@ fn interleaved(
             ratios.push(wrapper.as_secs_f64() / hand.as_secs_f64());
         }
     });
+    println!("machine: {}", machine());
     ratios.sort_by(f64::total_cmp);
     let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
     let per_call = |total: f64| total / f64::from(CALLS) / rounds as f64 * 1e6;
@@ -225,4 +227,37 @@ fn interleaved(
         at(0.1),
         at(0.9)
     );
+}
+
+/// The CPU and its caches (Linux), printed with every wall-clock figure:
+/// the ratio depends on the machine (BENCHMARKS.md, stop 35).
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |name: &str| {
+        let mut fields = cpuinfo.lines().filter_map(|l| l.split_once(':'));
+        fields
+            .find(|(key, _)| key.trim() == name)
+            .map_or("?", |(_, v)| v.trim())
+    };
+    let caches = (0..8).filter_map(|i| {
+        let dir = format!("/sys/devices/system/cpu/cpu0/cache/index{i}");
+        let read = |f: &str| std::fs::read_to_string(format!("{dir}/{f}")).ok();
+        let kind = match read("type")?.trim() {
+            "Data" => "d",
+            "Instruction" => "i",
+            _ => "",
+        };
+        Some(format!(
+            "L{}{kind} {}",
+            read("level")?.trim(),
+            read("size")?.trim()
+        ))
+    });
+    format!(
+        "{} (family {}, model {}); caches of cpu0: {}",
+        field("model name"),
+        field("cpu family"),
+        field("model"),
+        caches.collect::<Vec<_>>().join(", ")
+    )
 }
